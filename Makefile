@@ -1,0 +1,44 @@
+# Every target sets itself up: it creates .venv if missing and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-deep bench lint clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "policyc needs Python >= 3.11 (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP)-%: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[$*]'
+	@touch $@
+
+## run: the main job: evaluate the example Datalog program and explain a derived fact
+run: $(STAMP)-test
+	$(BIN)/policyc datalog examples/datalog/reachability.dl \
+	    --facts examples/datalog/reachability.facts.json \
+	    --query reachable --explain 'reachable("laptop", "database")'
+
+## test: the full test suite (property-based tests derandomized)
+test: $(STAMP)-test
+	$(PY) -m pytest -q
+
+## test-deep: the randomized, heavier property-based profile (on demand)
+test-deep: $(STAMP)-test
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q tests
+
+## bench: benchmarks side by side with the alternatives (never part of the tests)
+bench: $(STAMP)-test $(STAMP)-bench
+	$(PY) -m benchmarks
+
+## lint: ruff and mypy (strict) on the library
+lint: $(STAMP)-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build

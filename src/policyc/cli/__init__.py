@@ -1,0 +1,1 @@
+"""The ``policyc`` command line: a thin shell that parses flags and calls the library."""

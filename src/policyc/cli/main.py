@@ -1,0 +1,52 @@
+"""Entry point of ``policyc``: dispatches to one module per subcommand.
+
+Exit codes (docs/cli.md): 0 success, 1 the answer is "no" (a denied action, a fact that does not
+hold), 2 bad input or failed checks (the message says where), 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_NO = 1
+EXIT_INVALID = 2
+EXIT_CRASH = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from policyc import __version__
+    from policyc.cli import datalog
+
+    parser = argparse.ArgumentParser(
+        prog="policyc",
+        description="A deterministic policy engine for the actions of AI agents.",
+    )
+    parser.add_argument("--version", action="version", version=f"policyc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    datalog.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        code: int = args.run(args)
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # last resort: a crash is reported plainly, never as a traceback
+        print(f"policyc: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_CRASH
+
+
+if __name__ == "__main__":
+    sys.exit(main())

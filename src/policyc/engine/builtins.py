@@ -1,0 +1,252 @@
+"""Built-in predicates: string and path checks and functions, called as ``@name(args)``.
+
+Each built-in has a fixed arity and a mode: its *inputs* must be bound when it runs; its *outputs*
+(functions only) are bound by it, or checked if already bound. A built-in given values of the wrong
+type does not hold (no derivation); a pattern that cannot be compiled raises an error, because a
+policy that silently stops matching is worse than one that fails loudly.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+from policyc.engine.errors import EvaluationError
+
+# RE2 options: the Python binding compiles in UTF-8 mode and never backtracks, so matching is
+# linear in the length of the text whatever the pattern.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # errors are reported as values, never printed by the library
+
+
+class PatternError(ValueError):
+    """A glob or regular expression that cannot be compiled."""
+
+
+@lru_cache(maxsize=4096)
+def compile_regex(pattern: str) -> Any:
+    try:
+        return re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as e:
+        detail = e.args[0] if e.args else e
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise PatternError(f"invalid regular expression {pattern!r}: {detail}") from None
+
+
+def glob_to_regex(pattern: str) -> str:
+    """Translate a path glob into an anchored RE2 pattern.
+
+    ``*`` matches within one path segment, ``**`` (a whole segment) any number of segments, ``?``
+    one character other than ``/``, ``[abc]``/``[!abc]``/``[a-z]`` a character class, ``{a,b}``
+    alternatives, and ``\\`` escapes the next character. ``**/x`` also matches ``x`` at the top.
+    """
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    depth = 0  # nesting of {...}
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            if pattern.startswith("**", i):
+                at_seg_start = i == 0 or pattern[i - 1] == "/"
+                after = i + 2
+                if at_seg_start and (after == n or pattern[after] == "/"):
+                    if after == n:
+                        out.append(".*")
+                        i = after
+                    else:
+                        out.append("(?:.*/)?")
+                        i = after + 1
+                    continue
+                raise PatternError(f"invalid glob {pattern!r}: '**' must be a whole path segment")
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            j = i + 1
+            if j < n and pattern[j] in "!^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                raise PatternError(f"invalid glob {pattern!r}: unclosed '['")
+            body = pattern[i + 1 : j]
+            negate = body[:1] in ("!", "^")
+            if negate:
+                body = body[1:]
+            body = body.replace("\\", "\\\\").replace("]", "\\]")
+            out.append(f"[^/{body}]" if negate else f"[{body}]")
+            i = j + 1
+        elif c == "{":
+            depth += 1
+            out.append("(?:")
+            i += 1
+        elif c == "}" and depth > 0:
+            depth -= 1
+            out.append(")")
+            i += 1
+        elif c == "," and depth > 0:
+            out.append("|")
+            i += 1
+        elif c == "\\":
+            if i + 1 >= n:
+                raise PatternError(f"invalid glob {pattern!r}: trailing backslash")
+            out.append(_escape(pattern[i + 1]))
+            i += 2
+        else:
+            out.append(_escape(c))
+            i += 1
+    if depth:
+        raise PatternError(f"invalid glob {pattern!r}: unclosed '{{'")
+    return "^" + "".join(out) + "$"
+
+
+def _escape(c: str) -> str:
+    return "\\" + c if c in r".^$*+?()[]{}|\/-" else c
+
+
+@lru_cache(maxsize=4096)
+def compile_glob(pattern: str) -> Any:
+    return compile_regex(glob_to_regex(pattern))
+
+
+def _pattern(compile_: Callable[[str], Any], pattern: object) -> Any:
+    if type(pattern) is not str:
+        return None
+    try:
+        return compile_(pattern)
+    except PatternError as e:
+        raise EvaluationError(str(e)) from None
+
+
+# -- checks: return bool ---------------------------------------------------------------------
+
+
+def glob(path: object, pattern: object) -> bool:
+    if type(path) is not str:
+        return False
+    rx = _pattern(compile_glob, pattern)
+    return rx is not None and rx.search(path) is not None
+
+
+def regex(text: object, pattern: object) -> bool:
+    if type(text) is not str:
+        return False
+    rx = _pattern(compile_regex, pattern)
+    return rx is not None and rx.search(text) is not None
+
+
+def starts_with(s: object, prefix: object) -> bool:
+    return type(s) is str and type(prefix) is str and s.startswith(prefix)
+
+
+def ends_with(s: object, suffix: object) -> bool:
+    return type(s) is str and type(suffix) is str and s.endswith(suffix)
+
+
+def contains(s: object, part: object) -> bool:
+    return type(s) is str and type(part) is str and part in s
+
+
+def path_within(path: object, directory: object) -> bool:
+    """``path`` is ``directory`` or lies below it (segment-wise, so /a/bc is not within /a/b)."""
+    if type(path) is not str or type(directory) is not str:
+        return False
+    d = directory.rstrip("/") or "/"
+    if d == "/":
+        return path.startswith("/")
+    return path == d or path.startswith(d + "/")
+
+
+# -- functions: return the output value, or NO_VALUE -------------------------------------------
+
+NO_VALUE: Any = object()
+
+
+def lower(s: object) -> object:
+    return s.lower() if type(s) is str else NO_VALUE
+
+
+def upper(s: object) -> object:
+    return s.upper() if type(s) is str else NO_VALUE
+
+
+def length(s: object) -> object:
+    return len(s) if type(s) is str else NO_VALUE
+
+
+def concat(a: object, b: object) -> object:
+    return a + b if type(a) is str and type(b) is str else NO_VALUE
+
+
+def basename(p: object) -> object:
+    return posixpath.basename(p) if type(p) is str else NO_VALUE
+
+
+def dirname(p: object) -> object:
+    return posixpath.dirname(p) if type(p) is str else NO_VALUE
+
+
+def extension(p: object) -> object:
+    """The last suffix of the file name without the dot (``"gz"`` for ``a.tar.gz``), or ``""``."""
+    if type(p) is not str:
+        return NO_VALUE
+    name = posixpath.basename(p)
+    stem, dot, ext = name.rpartition(".")
+    return ext if dot and stem else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    name: str
+    inputs: int  # the first ``inputs`` arguments must be bound
+    outputs: int  # the remaining arguments are produced (0 for checks)
+    fn: Callable[..., Any]
+    pattern_arg: int | None  # index of an argument that is a pattern (checked when constant)
+    pattern_kind: str = ""  # "glob" or "regex"
+    doc: str = ""
+
+    @property
+    def arity(self) -> int:
+        return self.inputs + self.outputs
+
+
+BUILTINS: dict[str, Builtin] = {
+    b.name: b
+    for b in [
+        Builtin("glob", 2, 0, glob, 1, "glob", "@glob(Path, Pattern): Path matches the glob"),
+        Builtin("regex", 2, 0, regex, 1, "regex", "@regex(Text, Pattern): RE2 search succeeds"),
+        Builtin("starts_with", 2, 0, starts_with, None, doc="@starts_with(S, Prefix)"),
+        Builtin("ends_with", 2, 0, ends_with, None, doc="@ends_with(S, Suffix)"),
+        Builtin("contains", 2, 0, contains, None, doc="@contains(S, Part)"),
+        Builtin("path_within", 2, 0, path_within, None, doc="@path_within(Path, Dir)"),
+        Builtin("lower", 1, 1, lower, None, doc="@lower(S, Lower)"),
+        Builtin("upper", 1, 1, upper, None, doc="@upper(S, Upper)"),
+        Builtin("length", 1, 1, length, None, doc="@length(S, N)"),
+        Builtin("concat", 2, 1, concat, None, doc="@concat(A, B, AB)"),
+        Builtin("basename", 1, 1, basename, None, doc="@basename(Path, Name)"),
+        Builtin("dirname", 1, 1, dirname, None, doc="@dirname(Path, Dir)"),
+        Builtin("extension", 1, 1, extension, None, doc="@extension(Path, Ext)"),
+    ]
+}
+
+
+def check_pattern(kind: str, pattern: str) -> str | None:
+    """The error message for a constant pattern that does not compile, or None."""
+    try:
+        if kind == "glob":
+            compile_glob(pattern)
+        else:
+            compile_regex(pattern)
+    except PatternError as e:
+        return str(e)
+    return None

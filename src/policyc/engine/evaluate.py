@@ -1,0 +1,256 @@
+"""Stratified, semi-naive, bottom-up evaluation by levels.
+
+Within a stratum, facts are found level by level: level ``L`` finds exactly the facts whose
+shortest derivation has height ``L`` (input facts have height 0). With proof recording on, facts
+of lower strata become visible at their own height, so the first derivation found for every fact
+is one of minimal height and the witness kept for it yields a minimal-height proof. With recording
+off, lower strata are visible at once (plain semi-naive evaluation), which finds the same facts.
+
+Everything iterates over insertion-ordered dicts and lists, never over hash-ordered sets, so the
+same program and input give the same model and the same proofs in every process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from policyc.engine.analysis import AnalysedProgram, Stratum
+from policyc.engine.codegen import EMPTY, PlanFunction, compile_plan
+from policyc.engine.ir import Value
+
+Row = tuple[Value, ...]
+# A witness: None (recording off), 0 (an input fact), or
+# (height, rule_index, premise tuples…, variable values…).
+Witness = Any
+
+
+class Relation:
+    """The tuples of one predicate with lazily built indexes on bound positions.
+
+    ``shared`` relations hold a program's own facts and are reused by every evaluation; they are
+    copied before the first write (their index cache stays valid because they never change).
+    """
+
+    __slots__ = ("indexes", "rows", "shared")
+
+    def __init__(self, rows: dict[Row, Witness] | None = None, shared: bool = False) -> None:
+        self.rows: dict[Row, Witness] = rows if rows is not None else {}
+        self.indexes: dict[tuple[int, ...], dict[Any, list[Row]]] = {}
+        self.shared = shared
+
+    def index(self, cols: tuple[int, ...]) -> dict[Any, list[Row]]:
+        idx = self.indexes.get(cols)
+        if idx is None:
+            idx = {}
+            if len(cols) == 1:
+                c = cols[0]
+                for t in self.rows:
+                    k = t[c]
+                    bucket = idx.get(k)
+                    if bucket is None:
+                        idx[k] = [t]
+                    else:
+                        bucket.append(t)
+            else:
+                for t in self.rows:
+                    k = tuple([t[c] for c in cols])
+                    bucket = idx.get(k)
+                    if bucket is None:
+                        idx[k] = [t]
+                    else:
+                        bucket.append(t)
+            self.indexes[cols] = idx
+        return idx
+
+    def add_new(self, new: dict[Row, Witness]) -> None:
+        """Add tuples known to be absent, keeping every built index up to date."""
+        self.rows.update(new)
+        for cols, idx in self.indexes.items():
+            if len(cols) == 1:
+                c = cols[0]
+                for t in new:
+                    k = t[c]
+                    bucket = idx.get(k)
+                    if bucket is None:
+                        idx[k] = [t]
+                    else:
+                        bucket.append(t)
+            else:
+                for t in new:
+                    k = tuple([t[c] for c in cols])
+                    bucket = idx.get(k)
+                    if bucket is None:
+                        idx[k] = [t]
+                    else:
+                        bucket.append(t)
+
+    def copy(self) -> Relation:
+        return Relation(dict(self.rows))
+
+
+def height_of(w: Witness) -> int:
+    if w is None or w == 0:
+        return 0
+    return int(w[0])
+
+
+class CompiledProgram:
+    """Generated functions for every plan, in both recording modes, built once per program."""
+
+    def __init__(self, program: AnalysedProgram) -> None:
+        self.program = program
+        self._fns: dict[bool, list[tuple[PlanFunction, list[PlanFunction]]]] = {}
+        self.base: dict[str, Relation] = {}
+        for pred, values, _pos in program.facts:
+            rel = self.base.get(pred)
+            if rel is None:
+                rel = self.base[pred] = Relation(shared=True)
+            rel.rows.setdefault(values, 0)
+
+    def functions(self, record: bool) -> list[tuple[PlanFunction, list[PlanFunction]]]:
+        fns = self._fns.get(record)
+        if fns is None:
+            fns = []
+            for plan in self.program.plans:
+                full, _ = compile_plan(plan, plan.full, record)
+                deltas = [compile_plan(plan, d, record)[0] for d in plan.deltas]
+                fns.append((full, deltas))
+            self._fns[record] = fns
+        return fns
+
+
+def run(
+    compiled: CompiledProgram,
+    inputs: Mapping[str, Iterable[Row]],
+    record: bool,
+) -> dict[str, Relation]:
+    """Evaluate to fixpoint; ``inputs`` are already validated engine values, in a fixed order."""
+    fns = compiled.functions(record)
+    witness0 = 0 if record else None
+    G: dict[str, Relation] = dict(compiled.base)
+    for pred, rows in inputs.items():
+        rel = G.get(pred)
+        if rel is None:
+            rel = G[pred] = Relation()
+        elif rel.shared:
+            rel = G[pred] = rel.copy()
+        r = rel.rows
+        for t in rows:
+            if t not in r:
+                r[t] = witness0
+        rel.indexes.clear()
+    for stratum in compiled.program.strata:
+        _run_stratum(stratum, G, fns, record)
+    return G
+
+
+def _run_stratum(
+    stratum: Stratum,
+    G: dict[str, Relation],
+    fns: list[tuple[PlanFunction, list[PlanFunction]]],
+    record: bool,
+) -> None:
+    triggers = dict(stratum.triggers)
+    # What rules read positively: with recording on, lower-strata relations are views that fill
+    # up level by level; with it off, the complete relations themselves.
+    visible: dict[str, Relation]
+    pending: dict[int, dict[str, list[Row]]] = {}
+    if record:
+        visible = dict(G)
+        for pred in stratum.lower_inputs:
+            rel = G.get(pred)
+            if rel is None:
+                continue
+            view = Relation()
+            for t, w in rel.rows.items():
+                h = height_of(w)
+                if h == 0:
+                    view.rows[t] = w
+                else:
+                    pending.setdefault(h, {}).setdefault(pred, []).append(t)
+            visible[pred] = view
+    else:
+        visible = G
+
+    new: dict[str, dict[Row, Witness]] = {}
+    # Level 1: rules over lower strata only, filtered by the rule index …
+    for rule_index in _level1_rules(stratum, visible):
+        fns[rule_index][0](visible, G, None, new, 1)
+    # … and facts given directly for this stratum's predicates act as a first delta.
+    initial = [(p, list(G[p].rows)) for p in sorted(stratum.predicates) if p in G and G[p].rows]
+    _run_deltas(initial, triggers, fns, visible, G, new, 1)
+
+    level = 1  # every fact in `new` has height `level`
+    while True:
+        delta: list[tuple[str, list[Row]]] = []
+        for pred, found in new.items():
+            if not found:
+                continue
+            rel = G.get(pred)
+            if rel is None:
+                rel = G[pred] = Relation()
+            elif rel.shared:
+                rel = G[pred] = rel.copy()
+            rel.add_new(found)
+            if record:
+                visible[pred] = rel
+            delta.append((pred, list(found)))
+        if record:
+            released = pending.pop(level, None)
+            if released:
+                for pred, rows in sorted(released.items()):
+                    visible[pred].add_new(dict.fromkeys(rows, 0))
+                    delta.append((pred, rows))
+        if not delta:
+            if record and pending:
+                # No fact has a height between here and the next lower-stratum fact: skip ahead.
+                level = min(pending)
+                new = {}
+                continue
+            return
+        level += 1
+        new = {}
+        _run_deltas(delta, triggers, fns, visible, G, new, level)
+
+
+def _run_deltas(
+    delta: list[tuple[str, list[Row]]],
+    triggers: dict[str, tuple[tuple[int, int], ...]],
+    fns: list[tuple[PlanFunction, list[PlanFunction]]],
+    visible: dict[str, Relation],
+    G: dict[str, Relation],
+    new: dict[str, dict[Row, Witness]],
+    level: int,
+) -> None:
+    if not delta:
+        return
+    by_pred = dict(delta)
+    work: list[tuple[int, int, str]] = []
+    for pred in by_pred:
+        for rule_index, premise in triggers.get(pred, ()):
+            work.append((rule_index, premise, pred))
+    work.sort()
+    for rule_index, premise, pred in work:
+        fns[rule_index][1][premise](visible, G, by_pred[pred], new, level)
+
+
+def _level1_rules(stratum: Stratum, visible: dict[str, Relation]) -> list[int]:
+    rules = list(stratum.level1_always)
+    for (pred, pos), by_value in stratum.level1_keyed:
+        rel = visible.get(pred, EMPTY)
+        if not rel.rows:
+            continue
+        idx = rel.index((pos,))
+        if len(idx) < len(by_value):
+            lookup = dict(by_value)
+            for v in idx:
+                ids = lookup.get(v)
+                if ids:
+                    rules.extend(ids)
+        else:
+            for v, ids in by_value:
+                if v in idx:
+                    rules.extend(ids)
+    rules.sort()
+    return rules

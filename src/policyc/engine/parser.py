@@ -1,0 +1,395 @@
+"""Datalog text → IR rules, with positioned syntax errors and recovery at statement boundaries."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import UnexpectedToken
+
+from policyc.engine.errors import (
+    DatalogError,
+    DatalogErrors,
+    DatalogSyntaxError,
+    DuplicateRuleId,
+    Position,
+    UnknownAnnotation,
+)
+from policyc.engine.ir import (
+    FALSE,
+    TRUE,
+    Atom,
+    BinOp,
+    BuiltinCall,
+    Comparison,
+    Const,
+    Expr,
+    Literal,
+    Neg,
+    Negation,
+    Rule,
+    Term,
+    Var,
+)
+
+ANNOTATIONS = ("id", "source")
+
+# Terminal names in plain words, for "expected ..." in syntax errors.
+_WORDS = {
+    "NAME": "a name",
+    "VAR": "a variable",
+    "STRING": "a string",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "COMPOP": "a comparison (=, !=, <, <=, >, >=)",
+    "ADDOP": "'+' or '-'",
+    "MULOP": "'*', '/' or 'mod'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "__ANON_0": "':-'",
+    "IF": "':-'",
+    "NOT": "'not'",
+    "AT": "'@'",
+    "MINUS": "'-'",
+    "TRUE": "'true'",
+    "FALSE": "'false'",
+    "EQUAL": "'='",
+    "RSQB": "']'",
+    "$END": "the end of the text",
+}
+
+
+@cache
+def _parser() -> Lark:
+    grammar = resources.files("policyc.engine").joinpath("grammar/datalog.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def grammar_terminal_words(names: set[str]) -> list[str]:
+    parser = _parser()
+    words = []
+    for n in sorted(names):
+        if n in _WORDS:
+            words.append(_WORDS[n])
+            continue
+        try:
+            pattern = parser.get_terminal(n).pattern
+        except KeyError:
+            words.append(n.lower())
+            continue
+        if pattern.type == "str":
+            words.append(repr(pattern.value))
+        else:
+            words.append(n.lower())
+    return sorted(set(words))
+
+
+def parse_rules(text: str, source_name: str = "<program>") -> list[Rule]:
+    """Parse a whole program; raises :class:`DatalogErrors` holding every syntax error found."""
+    errors: list[DatalogError] = []
+    current = text
+    tree: Tree[Token] | None = None
+    for _ in range(1000):
+        try:
+            tree = _parser().parse(current)
+            break
+        except UnexpectedInput as e:
+            errors.append(_syntax_error(e, current, source_name))
+            start, end = _statement_bounds(current, _error_offset(e, current))
+            current = _blank(current, start, end)
+    if errors or tree is None:
+        raise DatalogErrors(errors or [DatalogSyntaxError("too many syntax errors", None)])
+    builder = _Builder(source_name)
+    rules = [builder.statement(st) for st in tree.children if isinstance(st, Tree)]
+    rules = _assign_ids(rules, builder.errors)
+    if builder.errors:
+        raise DatalogErrors(builder.errors)
+    return rules
+
+
+def parse_atom(text: str, source_name: str = "<query>") -> Atom:
+    """Parse one atom such as ``path("a", X)`` (used for ``--explain`` and queries)."""
+    text = text.strip()
+    if text.endswith("."):
+        text = text[:-1]
+    rules = parse_rules(text + ".", source_name)
+    if len(rules) != 1 or rules[0].body:
+        raise DatalogErrors([DatalogSyntaxError("expected exactly one atom", None)])
+    return rules[0].head
+
+
+# ---------------------------------------------------------------------------------------------
+# syntax errors and recovery
+
+
+def _error_offset(e: UnexpectedInput, text: str) -> int:
+    if isinstance(e, UnexpectedEOF):
+        return len(text)
+    pos = getattr(e, "pos_in_stream", None)
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        return len(text)
+    return pos if isinstance(pos, int) else len(text)
+
+
+def _syntax_error(e: UnexpectedInput, text: str, source_name: str) -> DatalogSyntaxError:
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        msg = f"unexpected character {ch!r}"
+        if ch == '"':
+            msg = "unterminated string or invalid escape in string"
+        expected = set(e.allowed or ())
+        line, col = e.line, e.column
+        width = 1
+    elif isinstance(e, UnexpectedToken):
+        tok = e.token
+        if tok.type == "$END":
+            msg = "unexpected end of text"
+            line, col = _end_position(text)
+        else:
+            msg = f"unexpected {_describe_token(tok)}"
+            line, col = tok.line or 1, tok.column or 1
+        expected = set(e.accepts or e.expected or ())
+        width = max(1, len(str(tok))) if tok.type != "$END" else 1
+    else:  # UnexpectedEOF
+        msg = "unexpected end of text"
+        line, col = _end_position(text)
+        expected = set(getattr(e, "expected", ()) or ())
+        width = 1
+    if expected:
+        msg += "; expected " + _join_words(grammar_terminal_words(expected))
+    return DatalogSyntaxError(msg, Position(source_name, line, col, line, col + width))
+
+
+def _describe_token(tok: Token) -> str:
+    value = str(tok)
+    if tok.type in ("NAME", "VAR", "INT", "FLOAT"):
+        return f"{_WORDS.get(tok.type, tok.type.lower())} {value!r}"
+    if tok.type == "STRING":
+        return f"string {value}"
+    return repr(value)
+
+
+def _join_words(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|(?:%|//)[^\n]*|/\*(?:.|\n)*?(?:\*/|$)|[0-9]+\.[0-9]+|\.|[^".%/0-9]+|.', re.S)
+
+
+def _statement_dots(text: str) -> list[int]:
+    """Offsets just past each statement-ending '.', skipping strings, comments and decimals."""
+    ends = []
+    for m in _SCAN.finditer(text):
+        if m.group() == ".":
+            ends.append(m.end())
+    return ends
+
+
+def _statement_bounds(text: str, offset: int) -> tuple[int, int]:
+    dots = _statement_dots(text)
+    start = 0
+    end = len(text)
+    for d in dots:
+        if d <= offset:
+            start = d
+        else:
+            end = d
+            break
+    if end <= start:
+        end = len(text)
+    return start, end
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    middle = "".join(c if c == "\n" else " " for c in text[start:end])
+    return text[:start] + middle + text[end:]
+
+
+# ---------------------------------------------------------------------------------------------
+# tree → IR
+
+
+class _Builder:
+    def __init__(self, source_name: str) -> None:
+        self.source_name = source_name
+        self.errors: list[DatalogError] = []
+        self._anon = 0
+
+    def pos(self, node: Any) -> Position | None:
+        meta = getattr(node, "meta", None)
+        if meta is not None and not getattr(meta, "empty", True):
+            return Position(self.source_name, meta.line, meta.column, meta.end_line, meta.end_column)
+        if isinstance(node, Token) and node.line is not None:
+            return Position(
+                self.source_name, node.line, node.column or 1, node.end_line, node.end_column
+            )
+        return None
+
+    def statement(self, st: Tree[Token]) -> Rule:
+        self._anon = 0
+        children = list(st.children)
+        annotations: list[tuple[str, str, Position | None]] = []
+        if children and isinstance(children[0], Tree) and children[0].data == "annotations":
+            for ann in children.pop(0).children:
+                assert isinstance(ann, Tree)
+                key_tok, val_tok = ann.children
+                annotations.append((str(key_tok), _string(str(val_tok)), self.pos(ann)))
+        head = self.atom(children[0])
+        body: tuple[Literal, ...] = ()
+        if st.data == "rule":
+            body_tree = children[1]
+            assert isinstance(body_tree, Tree)
+            body = tuple(self.literal(lit) for lit in body_tree.children)
+        position = self.pos(st)
+        rule_id = ""
+        explicit = False
+        source = position
+        kept: list[tuple[str, str]] = []
+        for key, value, apos in annotations:
+            if key == "id":
+                if not value.strip():
+                    self.errors.append(DatalogSyntaxError("a rule id must not be empty", apos))
+                rule_id, explicit = value, True
+            elif key == "source":
+                parsed = _parse_source(value)
+                if parsed is None:
+                    self.errors.append(
+                        DatalogSyntaxError(
+                            f"source annotation {value!r} is not of the form FILE:LINE:COLUMN", apos
+                        )
+                    )
+                else:
+                    source = parsed
+            else:
+                self.errors.append(
+                    UnknownAnnotation(
+                        f"unknown annotation {key!r}; known: {', '.join(ANNOTATIONS)}", apos
+                    )
+                )
+                continue
+            kept.append((key, value))
+        return Rule(head, body, rule_id, source, explicit, position, tuple(kept))
+
+    def atom(self, node: Any) -> Atom:
+        assert isinstance(node, Tree)
+        name = node.children[0]
+        args = tuple(self.term(c) for c in node.children[1:])
+        return Atom(str(name), args, self.pos(node))
+
+    def literal(self, node: Any) -> Literal:
+        assert isinstance(node, Tree)
+        if node.data == "atom":
+            return self.atom(node)
+        if node.data == "negation":
+            return Negation(self.atom(node.children[0]), self.pos(node))
+        if node.data == "builtin":
+            name = node.children[0]
+            args = tuple(self.term(c) for c in node.children[1:])
+            return BuiltinCall(str(name), args, self.pos(node))
+        if node.data == "comparison":
+            left, op, right = node.children
+            return Comparison(str(op), self.expr(left), self.expr(right), self.pos(node))
+        raise AssertionError(node.data)
+
+    def term(self, node: Any) -> Term:
+        e = self.expr(node)
+        assert isinstance(e, Var | Const)
+        return e
+
+    def expr(self, node: Any) -> Expr:
+        # Expressions nest only as deep as the text's parentheses and operators; Lark's tree is
+        # already that deep, so walking it recursively adds no new limit.
+        assert isinstance(node, Tree)
+        kind = node.data
+        pos = self.pos(node)
+        if kind == "var":
+            name = str(node.children[0])
+            if name == "_":
+                self._anon += 1
+                return Var(f"_{self._anon}", pos, anonymous=True)
+            return Var(name, pos)
+        if kind == "ident":
+            return Const(str(node.children[0]), pos)
+        if kind == "string":
+            return Const(_string(str(node.children[0])), pos)
+        if kind == "int":
+            return Const(int(str(node.children[0])), pos)
+        if kind == "float":
+            return Const(float(str(node.children[0])), pos)
+        if kind == "neg_int":
+            return Const(-int(str(node.children[0])), pos)
+        if kind == "neg_float":
+            return Const(-float(str(node.children[0])), pos)
+        if kind == "true":
+            return Const(TRUE, pos)
+        if kind == "false":
+            return Const(FALSE, pos)
+        if kind == "neg":
+            inner = self.expr(node.children[0])
+            if isinstance(inner, Const) and type(inner.value) in (int, float):
+                return Const(-inner.value, pos)  # type: ignore[operator]
+            return Neg(inner, pos)
+        if kind == "binop":
+            left, op, right = node.children
+            return BinOp(str(op), self.expr(left), self.expr(right), pos)
+        raise AssertionError(kind)
+
+
+def _string(token: str) -> str:
+    value = json.loads(token)
+    assert isinstance(value, str)
+    return value
+
+
+_SOURCE = re.compile(r"^(.*):([0-9]+):([0-9]+)$", re.S)
+
+
+def _parse_source(value: str) -> Position | None:
+    m = _SOURCE.match(value)
+    if not m or not m.group(1):
+        return None
+    return Position(m.group(1), int(m.group(2)), int(m.group(3)))
+
+
+def _assign_ids(rules: list[Rule], errors: list[DatalogError]) -> list[Rule]:
+    """Give every rule without an ``id`` annotation the id ``pred#n``; report duplicates."""
+    counters: dict[str, int] = {}
+    seen: dict[str, Rule] = {}
+    out = []
+    for r in rules:
+        if r.is_fact and not r.explicit_id:
+            out.append(r)
+            continue
+        if not r.explicit_id:
+            n = counters.get(r.head.predicate, 0) + 1
+            counters[r.head.predicate] = n
+            rid = f"{r.head.predicate}#{n}"
+            while rid in seen:
+                n += 1
+                counters[r.head.predicate] = n
+                rid = f"{r.head.predicate}#{n}"
+            r = Rule(r.head, r.body, rid, r.source, False, r.position, r.annotations)
+        if r.id in seen:
+            first = seen[r.id]
+            errors.append(
+                DuplicateRuleId(
+                    f"rule id {r.id!r} is already used by the rule at {first.position}", r.position
+                )
+            )
+        else:
+            seen[r.id] = r
+        out.append(r)
+    return out

@@ -1,0 +1,221 @@
+"""The public face of the engine: ``parse_program`` → :class:`Program` → :class:`Model` → :class:`Proof`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from policyc.engine.analysis import AnalysedProgram, analyse
+from policyc.engine.errors import DatalogError, DatalogErrors, InvalidFact, NotDerived, Position
+from policyc.engine.evaluate import CompiledProgram, Relation, Row, run
+from policyc.engine.ir import (
+    Bool,
+    Rule,
+    Value,
+    fact_sort_key,
+    format_rule,
+    to_engine_value,
+    to_python_value,
+)
+from policyc.engine.parser import parse_atom, parse_rules
+from policyc.engine.proofs import Proof, build_proof
+
+PyValue = str | int | float | bool
+Facts = Mapping[str, Iterable[Sequence[PyValue]]]
+
+_PRED = re.compile(r"^[a-z][A-Za-z0-9_]*$")
+
+
+class Program:
+    """An analysed, ready-to-run Datalog program. Immutable; safe to evaluate many times."""
+
+    def __init__(self, rules: Sequence[Rule], source_name: str = "<program>") -> None:
+        self.source_name = source_name
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.analysed: AnalysedProgram = analyse(self.rules)
+        self._compiled = CompiledProgram(self.analysed)
+        self._fact_sources: dict[tuple[str, tuple[Value, ...]], Position | None] = {}
+        for pred, values, pos in self.analysed.facts:
+            self._fact_sources.setdefault((pred, values), pos)
+
+    # -- introspection -------------------------------------------------------------------------
+
+    @property
+    def predicates(self) -> dict[str, int]:
+        """Every predicate the program mentions, with its arity."""
+        return dict(self.analysed.arities)
+
+    @property
+    def derived(self) -> frozenset[str]:
+        """Predicates defined by rules."""
+        return self.analysed.derived
+
+    @property
+    def inputs(self) -> frozenset[str]:
+        """Predicates only read (or given as facts): what ``evaluate`` may be handed."""
+        return frozenset(self.analysed.arities) - self.analysed.derived
+
+    @property
+    def strata(self) -> list[list[str]]:
+        return [sorted(s.predicates) for s in self.analysed.strata]
+
+    def to_text(self) -> str:
+        """The program as Datalog text; parsing it back gives the same program."""
+        return "\n".join(format_rule(r) for r in self.rules) + ("\n" if self.rules else "")
+
+    # -- evaluation ----------------------------------------------------------------------------
+
+    def evaluate(self, facts: Facts | None = None, *, proofs: bool = False) -> Model:
+        """Compute the model of the program over its own facts and ``facts``.
+
+        ``facts`` maps predicate names to rows (tuples or lists) of ``str``, ``int``, ``float`` or
+        ``bool``. Rows given in a set or another unordered collection are sorted first, so the
+        result never depends on hashing. With ``proofs=True`` the witnesses for proofs are recorded
+        during evaluation; otherwise :meth:`Model.explain` re-evaluates once when first asked.
+        """
+        inputs = self._prepare(facts or {})
+        relations = run(self._compiled, inputs, proofs)
+        return Model(self, inputs, relations, proofs)
+
+    def _prepare(self, facts: Facts) -> dict[str, list[Row]]:
+        if not isinstance(facts, Mapping):
+            raise DatalogErrors(
+                [InvalidFact(f"facts must be a mapping of predicate names to rows, got {type(facts).__name__}")]
+            )
+        arities = self.analysed.arities
+        out: dict[str, list[Row]] = {}
+        errors: list[DatalogError] = []
+        for pred, rows in facts.items():
+            if not isinstance(pred, str) or not _PRED.match(pred):
+                errors.append(InvalidFact(f"{pred!r} is not a predicate name (lower-case identifier)"))
+                continue
+            if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+                errors.append(InvalidFact(f"facts of '{pred}' must be a collection of rows"))
+                continue
+            arity = arities.get(pred)
+            converted: list[Row] = []
+            for n, row in enumerate(rows, 1):
+                if not isinstance(row, tuple | list):
+                    errors.append(
+                        InvalidFact(f"fact {n} of '{pred}' must be a tuple or list, got {type(row).__name__}")
+                    )
+                    continue
+                if arity is None:
+                    arity = len(row)
+                if len(row) != arity:
+                    errors.append(
+                        InvalidFact(f"fact {n} of '{pred}' has {len(row)} value(s); '{pred}' takes {arity}")
+                    )
+                    continue
+                try:
+                    converted.append(tuple([to_engine_value(v) for v in row]))
+                except TypeError as e:
+                    errors.append(InvalidFact(f"fact {n} of '{pred}': {e}"))
+            if not isinstance(rows, Sequence):
+                converted.sort(key=fact_sort_key)
+            out[pred] = converted
+        if errors:
+            raise DatalogErrors(errors)
+        return out
+
+
+class Model:
+    """The facts that hold: inputs and everything derived from them."""
+
+    def __init__(
+        self,
+        program: Program,
+        inputs: dict[str, list[Row]],
+        relations: dict[str, Relation],
+        recorded: bool,
+    ) -> None:
+        self.program = program
+        self._inputs = inputs
+        self._relations = relations
+        self._recorded = recorded
+        self._facts: dict[str, set[tuple[PyValue, ...]]] | None = None
+        self._proofs: dict[tuple[str, Row], Proof] = {}
+
+    @property
+    def facts(self) -> dict[str, set[tuple[PyValue, ...]]]:
+        """Every input and derived predicate (including empty ones) → its set of rows."""
+        if self._facts is None:
+            out: dict[str, set[tuple[PyValue, ...]]] = {p: set() for p in self.program.predicates}
+            for pred, rel in self._relations.items():
+                out[pred] = {_py_row(t) for t in rel.rows}
+            self._facts = out
+        return self._facts
+
+    def query(self, predicate: str) -> set[tuple[PyValue, ...]]:
+        return set(self.facts.get(predicate, set()))
+
+    def rows(self, predicate: str) -> list[tuple[PyValue, ...]]:
+        """The rows of ``predicate`` in a stable order (for printing)."""
+        rel = self._relations.get(predicate)
+        if rel is None:
+            return []
+        return [_py_row(t) for t in sorted(rel.rows, key=fact_sort_key)]
+
+    def holds(self, predicate: str, args: Sequence[PyValue] = ()) -> bool:
+        rel = self._relations.get(predicate)
+        if rel is None:
+            return False
+        try:
+            row = tuple(to_engine_value(v) for v in args)
+        except TypeError:
+            return False
+        return row in rel.rows
+
+    def explain(self, predicate: str, args: Sequence[PyValue] = ()) -> Proof:
+        """A minimal-height proof of ``predicate(args)``; raises :class:`NotDerived` if it does not hold."""
+        try:
+            row = tuple(to_engine_value(v) for v in args)
+        except TypeError as e:
+            raise NotDerived(f"{predicate}{tuple(args)!r} cannot hold: {e}") from None
+        key = (predicate, row)
+        proof = self._proofs.get(key)
+        if proof is not None:
+            return proof
+        rel = self._relations.get(predicate)
+        if rel is None or row not in rel.rows:
+            shown = ", ".join(_show(v) for v in row)
+            raise NotDerived(f"{predicate}({shown}) does not hold in this model")
+        if not self._recorded:
+            # Recorded witnesses are needed; evaluate once more with recording on.
+            self._relations = run(self.program._compiled, self._inputs, True)
+            self._recorded = True
+        proof = build_proof(
+            self.program.analysed, self._relations, self.program._fact_sources, predicate, row
+        )
+        self._proofs[key] = proof
+        return proof
+
+    def explain_text(self, text: str) -> Proof:
+        """Explain a fact written as Datalog, e.g. ``path("a", "c")``."""
+        atom = parse_atom(text)
+        values: list[PyValue] = []
+        for a in atom.args:
+            v = getattr(a, "value", None)
+            if v is None:
+                raise NotDerived(f"'{text}' must be a ground fact (no variables)")
+            values.append(to_python_value(v))
+        return self.explain(atom.predicate, values)
+
+
+def _py_row(t: Row) -> tuple[PyValue, ...]:
+    for v in t:
+        if type(v) is Bool:
+            return tuple(to_python_value(x) for x in t)
+    return t  # type: ignore[return-value]
+
+
+def _show(v: Any) -> str:
+    from policyc.engine.ir import format_value
+
+    return format_value(v)
+
+
+def parse_program(text: str, source_name: str = "<program>") -> Program:
+    """Parse and analyse Datalog text; raises :class:`DatalogErrors` listing every error found."""
+    return Program(parse_rules(text, source_name), source_name)

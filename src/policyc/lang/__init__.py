@@ -1,0 +1,1 @@
+"""policyc.lang: the policy language (grammar, parser, AST, checker, compiler to engine IR)."""
