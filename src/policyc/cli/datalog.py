@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
         "--explain",
         metavar="FACT",
         action="append",
-        help="print the proof of a fact, e.g. 'path(\"a\", \"c\")' (repeatable)",
+        help='print the proof of a fact, e.g. \'path("a", "c")\' (repeatable)',
     )
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     p.set_defaults(run=run)
@@ -44,12 +44,23 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyc.engine import DatalogError, DatalogErrors, NotDerived, parse_program, render_error
+    from policyc.engine import (
+        DatalogError,
+        DatalogErrors,
+        NotDerived,
+        Proof,
+        parse_program,
+        render_error,
+    )
     from policyc.engine.ir import format_value
 
     name = "<stdin>" if args.file == "-" else args.file
     try:
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        if args.file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.file, encoding="utf-8") as fh:
+                text = fh.read()
     except (OSError, UnicodeDecodeError) as e:
         return _fail(f"cannot read {name}: {e}")
     facts: dict[str, Any] = {}
@@ -62,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         except json.JSONDecodeError as e:
             return _fail(f"{args.facts}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}")
         if not isinstance(facts, dict):
-            return _fail(f"{args.facts}: expected a JSON object of predicate names to lists of rows")
+            return _fail(
+                f"{args.facts}: expected a JSON object of predicate names to lists of rows"
+            )
     try:
         program = parse_program(text, name)
         model = program.evaluate(facts)
@@ -79,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     unknown = [q for q in queries if q not in program.predicates and q not in facts]
     if unknown:
         return _fail(f"unknown predicate(s) in --query: {', '.join(unknown)}")
-    proofs = []
+    proofs: list[tuple[str, Proof | NotDerived]] = []
     status = EXIT_OK
     for fact in args.explain or []:
         try:
@@ -97,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             "facts": {q: [list(r) for r in model.rows(q)] for q in queries},
             "proofs": [
                 {"fact": f, "proof": p.to_dict()}
-                if not isinstance(p, Exception)
+                if isinstance(p, Proof)
                 else {"fact": f, "error": {"code": p.code, "message": p.message}}
                 for f, p in proofs
             ],
@@ -112,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             out.append(f"  {q}({', '.join(format_value(v) for v in r)})" if r else f"  {q}")
     for f, p in proofs:
         out.append("")
-        if isinstance(p, Exception):
+        if isinstance(p, NotDerived):
             out.append(f"{f}: {p.message}")
         else:
             out.append(f"why {f}:")

@@ -210,7 +210,9 @@ def _check_builtins(st: _State) -> None:
                 if isinstance(arg, Const):
                     if type(arg.value) is not str:
                         st.errors.append(
-                            InvalidPattern(f"the pattern of '@{lit.name}' must be a string", arg.position)
+                            InvalidPattern(
+                                f"the pattern of '@{lit.name}' must be a string", arg.position
+                            )
                         )
                     else:
                         problem = check_pattern(b.pattern_kind, arg.value)
@@ -220,7 +222,9 @@ def _check_builtins(st: _State) -> None:
 
 def _bindings(rule: Rule) -> set[str]:
     """Variables a body binds: positive atoms, then assignments and built-in outputs to fixpoint."""
-    bound = {v.name for lit in rule.body if isinstance(lit, Atom) for v in lit.args if isinstance(v, Var)}
+    bound = {
+        v.name for lit in rule.body if isinstance(lit, Atom) for v in lit.args if isinstance(v, Var)
+    }
     changed = True
     while changed:
         changed = False
@@ -246,9 +250,13 @@ def _bindings(rule: Rule) -> set[str]:
 def _assign_target(c: Comparison, bound: set[str]) -> tuple[Var, Expr] | None:
     """If ``c`` is ``V = E`` or ``E = V`` with only ``V`` unbound, return ``(V, E)``."""
     for var, other in ((c.left, c.right), (c.right, c.left)):
-        if isinstance(var, Var) and not var.anonymous and var.name not in bound:
-            if all(v.name in bound and not v.anonymous for v in expr_vars(other)):
-                return var, other
+        if (
+            isinstance(var, Var)
+            and not var.anonymous
+            and var.name not in bound
+            and all(v.name in bound and not v.anonymous for v in expr_vars(other))
+        ):
+            return var, other
     return None
 
 
@@ -396,7 +404,9 @@ def _tarjan(nodes: list[str], edges: dict[str, list[str]]) -> list[list[str]]:
     return out
 
 
-def _cycle_path(start: str, goal: str, deps: dict[str, dict[str, bool]], members: set[str]) -> list[str]:
+def _cycle_path(
+    start: str, goal: str, deps: dict[str, dict[str, bool]], members: set[str]
+) -> list[str]:
     """Predicates from ``start`` back to ``goal`` inside one component (breadth-first)."""
     prev: dict[str, str | None] = {start: None}
     queue = [start]
@@ -491,7 +501,9 @@ def _order(rule: Rule, positives: tuple[Atom, ...], delta: int | None) -> tuple[
 
     def scan(k: int, atom: Atom, from_delta: bool) -> None:
         positions = tuple(
-            p for p, a in enumerate(atom.args) if isinstance(a, Const) or (isinstance(a, Var) and a.name in bound)
+            p
+            for p, a in enumerate(atom.args)
+            if isinstance(a, Const) or (isinstance(a, Var) and a.name in bound)
         )
         steps.append(Scan(k, atom, positions, from_delta))
         bound.update(a.name for a in atom.args if isinstance(a, Var) and not a.anonymous)
@@ -521,7 +533,11 @@ def _order(rule: Rule, positives: tuple[Atom, ...], delta: int | None) -> tuple[
         best = max(
             atoms,
             key=lambda ka: (
-                sum(1 for a in ka[1].args if isinstance(a, Const) or (isinstance(a, Var) and a.name in bound)),
+                sum(
+                    1
+                    for a in ka[1].args
+                    if isinstance(a, Const) or (isinstance(a, Var) and a.name in bound)
+                ),
                 -ka[0],
             ),
         )

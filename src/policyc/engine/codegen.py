@@ -16,7 +16,7 @@ Constants reach the code through the tuple ``C``, never as source text.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from policyc.engine import builtins as B
 from policyc.engine.analysis import Absent, Assign, Call, Check, RulePlan, Scan, Step
@@ -29,7 +29,7 @@ class _Empty:
     """The relation of a predicate with no facts: shared, immutable, empty."""
 
     __slots__ = ()
-    rows: dict[tuple[Value, ...], Any] = {}
+    rows: ClassVar[dict[tuple[Value, ...], Any]] = {}
 
     def index(self, cols: tuple[int, ...]) -> dict[Any, list[tuple[Value, ...]]]:
         return {}
@@ -195,7 +195,7 @@ class _Gen:
         for step in self.steps:
             depth = self.step(step, depth)
         head = self.plan.rule.head
-        key = self.key_expr([self.term(a) for a in head.args])  # type: ignore[arg-type]
+        key = self.key_expr([self.term(a) for a in head.args])
         self.emit(depth, f"k = {key}")
         self.emit(depth, "if k not in T and k not in H:")
         if self.record:
@@ -228,7 +228,9 @@ class _Gen:
             return self.absent(step, depth)
         if isinstance(step, Check):
             c = step.cmp
-            self.emit(depth, f"if not {_CMP_NAME[c.op]}({self.expr(c.left)}, {self.expr(c.right)}):")
+            self.emit(
+                depth, f"if not {_CMP_NAME[c.op]}({self.expr(c.left)}, {self.expr(c.right)}):"
+            )
             self.emit(depth + 1, "continue" if depth > 1 else "return")
             return depth
         if isinstance(step, Assign):
@@ -257,7 +259,7 @@ class _Gen:
             idx = self.fresh("i")
             p = self.const(atom.predicate)
             self.setup.append(f"    {idx} = G.get({p}, EMPTY).index({cols!r})")
-            key = [self.term(atom.args[c]) for c in cols]  # type: ignore[arg-type]
+            key = [self.term(atom.args[c]) for c in cols]
             key_src = key[0] if len(key) == 1 else self.key_expr(key)
             self.emit(depth, f"for {t} in {idx}.get({key_src}, ()):")
             checks = set()
@@ -272,7 +274,7 @@ class _Gen:
             if isinstance(a, Var) and a.anonymous:
                 continue
             if pos in checks:
-                self.emit(depth, f"if {t}[{pos}] != {self.term(a)}:")  # type: ignore[arg-type]
+                self.emit(depth, f"if {t}[{pos}] != {self.term(a)}:")
                 self.emit(depth + 1, "continue")
             elif isinstance(a, Var) and a.name not in self.vars:
                 local = self.fresh("x")
@@ -290,8 +292,8 @@ class _Gen:
         if len(step.bound) == len(atom.args):
             rel = self.fresh("n")
             self.setup.append(f"    {rel} = N.get({p}, EMPTY).rows")
-            key = self.key_expr([self.term(a) for a in atom.args])  # type: ignore[arg-type]
-            self.emit(depth, f"if {key} in {rel}:")
+            key_src = self.key_expr([self.term(a) for a in atom.args])
+            self.emit(depth, f"if {key_src} in {rel}:")
         elif not step.bound:
             rel = self.fresh("n")
             self.setup.append(f"    {rel} = N.get({p}, EMPTY).rows")
@@ -299,7 +301,7 @@ class _Gen:
         else:
             idx = self.fresh("n")
             self.setup.append(f"    {idx} = N.get({p}, EMPTY).index({step.bound!r})")
-            key = [self.term(atom.args[c]) for c in step.bound]  # type: ignore[arg-type]
+            key = [self.term(atom.args[c]) for c in step.bound]
             key_src = key[0] if len(key) == 1 else self.key_expr(key)
             self.emit(depth, f"if {key_src} in {idx}:")
         self.emit(depth + 1, self.fail(depth))
@@ -308,7 +310,7 @@ class _Gen:
     def call(self, step: Call, depth: int) -> int:
         call = step.call
         b = B.BUILTINS[call.name]
-        ins = [self.term(a) for a in call.args[: b.inputs]]  # type: ignore[arg-type]
+        ins = [self.term(a) for a in call.args[: b.inputs]]
         fail = self.fail(depth)
         if b.outputs == 0:
             pattern = call.args[b.pattern_arg] if b.pattern_arg is not None else None
@@ -319,7 +321,9 @@ class _Gen:
                 )
                 rx = self.const(compiled)
                 subject = ins[0]
-                self.emit(depth, f"if type({subject}) is not str or {rx}.search({subject}) is None:")
+                self.emit(
+                    depth, f"if type({subject}) is not str or {rx}.search({subject}) is None:"
+                )
             else:
                 self.emit(depth, f"if not B_{call.name}({', '.join(ins)}):")
             self.emit(depth + 1, fail)
@@ -336,7 +340,7 @@ class _Gen:
         if pos in step.binds and isinstance(a, Var):
             self.vars[a.name] = out
         else:
-            self.emit(depth, f"if {out} != {self.term(a)}:")  # type: ignore[arg-type]
+            self.emit(depth, f"if {out} != {self.term(a)}:")
             self.emit(depth + 1, fail)
         return depth
 
@@ -347,6 +351,6 @@ def compile_plan(plan: RulePlan, steps: tuple[Step, ...], record: bool) -> tuple
     namespace: dict[str, Any] = dict(_RUNTIME)
     namespace["C"] = tuple(consts)
     filename = f"<policyc plan {plan.rule.id}>"
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - generated from the IR
+    exec(compile(source, filename, "exec"), namespace)
     fn: PlanFunction = namespace["plan"]
     return fn, source

@@ -102,9 +102,7 @@ class DatalogErrors(DatalogError):
     def __init__(self, errors: Sequence[DatalogError]) -> None:
         self.errors: list[DatalogError] = sorted(errors, key=_error_order)
         first = self.errors[0]
-        super().__init__(
-            f"{len(self.errors)} error(s); first: {first.message}", first.position
-        )
+        super().__init__(f"{len(self.errors)} error(s); first: {first.message}", first.position)
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

@@ -54,7 +54,7 @@ class Relation:
                         bucket.append(t)
             else:
                 for t in self.rows:
-                    k = tuple([t[c] for c in cols])
+                    k = tuple([t[c] for c in cols])  # type: ignore[assignment]
                     bucket = idx.get(k)
                     if bucket is None:
                         idx[k] = [t]
@@ -78,7 +78,7 @@ class Relation:
                         bucket.append(t)
             else:
                 for t in new:
-                    k = tuple([t[c] for c in cols])
+                    k = tuple([t[c] for c in cols])  # type: ignore[assignment]
                     bucket = idx.get(k)
                     if bucket is None:
                         idx[k] = [t]

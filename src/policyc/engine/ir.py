@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Union
 
 from policyc.engine.errors import Position
 
@@ -32,7 +31,7 @@ class Bool:
 TRUE = Bool(True)
 FALSE = Bool(False)
 
-Value = Union[str, int, float, Bool]
+Value = str | int | float | Bool
 
 
 def to_engine_value(v: object) -> Value:
@@ -102,7 +101,7 @@ class Const:
         return format_value(self.value)
 
 
-Term = Union[Var, Const]
+Term = Var | Const
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +124,7 @@ class Neg:
         return f"-{self.operand}"
 
 
-Expr = Union[Var, Const, BinOp, Neg]
+Expr = Var | Const | BinOp | Neg
 
 
 def expr_vars(e: Expr) -> list[Var]:
@@ -201,7 +200,7 @@ class BuiltinCall:
         return f"@{self.name}({', '.join(str(a) for a in self.args)})"
 
 
-Literal = Union[Atom, Negation, Comparison, BuiltinCall]
+Literal = Atom | Negation | Comparison | BuiltinCall
 
 
 def literal_vars(lit: Literal) -> list[Var]:

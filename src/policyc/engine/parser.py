@@ -8,8 +8,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
-from lark import UnexpectedToken
+from lark import (
+    Lark,
+    Token,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 from policyc.engine.errors import (
     DatalogError,
@@ -139,7 +146,8 @@ def _error_offset(e: UnexpectedInput, text: str) -> int:
 
 def _syntax_error(e: UnexpectedInput, text: str, source_name: str) -> DatalogSyntaxError:
     if isinstance(e, UnexpectedCharacters):
-        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        offset = e.pos_in_stream or 0
+        ch = text[offset] if offset < len(text) else ""
         msg = f"unexpected character {ch!r}"
         if ch == '"':
             msg = "unterminated string or invalid escape in string"
@@ -186,7 +194,10 @@ def _end_position(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|(?:%|//)[^\n]*|/\*(?:.|\n)*?(?:\*/|$)|[0-9]+\.[0-9]+|\.|[^".%/0-9]+|.', re.S)
+_SCAN = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"?|(?:%|//)[^\n]*|/\*(?:.|\n)*?(?:\*/|$)|[0-9]+\.[0-9]+|\.|[^".%/0-9]+|.',
+    re.S,
+)
 
 
 def _statement_dots(text: str) -> list[int]:
@@ -231,7 +242,9 @@ class _Builder:
     def pos(self, node: Any) -> Position | None:
         meta = getattr(node, "meta", None)
         if meta is not None and not getattr(meta, "empty", True):
-            return Position(self.source_name, meta.line, meta.column, meta.end_line, meta.end_column)
+            return Position(
+                self.source_name, meta.line, meta.column, meta.end_line, meta.end_column
+            )
         if isinstance(node, Token) and node.line is not None:
             return Position(
                 self.source_name, node.line, node.column or 1, node.end_line, node.end_column
@@ -242,13 +255,15 @@ class _Builder:
         self._anon = 0
         children = list(st.children)
         annotations: list[tuple[str, str, Position | None]] = []
-        if children and isinstance(children[0], Tree) and children[0].data == "annotations":
-            for ann in children.pop(0).children:
+        first = children[0] if children else None
+        if isinstance(first, Tree) and first.data == "annotations":
+            children.pop(0)
+            for ann in first.children:
                 assert isinstance(ann, Tree)
                 key_tok, val_tok = ann.children
                 annotations.append((str(key_tok), _string(str(val_tok)), self.pos(ann)))
         head = self.atom(children[0])
-        body: tuple[Literal, ...] = ()
+        body: tuple[Literal, ...] = ()  # a fact or a head-only rule
         if st.data == "rule":
             body_tree = children[1]
             assert isinstance(body_tree, Tree)

@@ -81,14 +81,20 @@ class Program:
     def _prepare(self, facts: Facts) -> dict[str, list[Row]]:
         if not isinstance(facts, Mapping):
             raise DatalogErrors(
-                [InvalidFact(f"facts must be a mapping of predicate names to rows, got {type(facts).__name__}")]
+                [
+                    InvalidFact(
+                        f"facts must be a mapping of predicate names to rows, got {type(facts).__name__}"
+                    )
+                ]
             )
         arities = self.analysed.arities
         out: dict[str, list[Row]] = {}
         errors: list[DatalogError] = []
         for pred, rows in facts.items():
             if not isinstance(pred, str) or not _PRED.match(pred):
-                errors.append(InvalidFact(f"{pred!r} is not a predicate name (lower-case identifier)"))
+                errors.append(
+                    InvalidFact(f"{pred!r} is not a predicate name (lower-case identifier)")
+                )
                 continue
             if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
                 errors.append(InvalidFact(f"facts of '{pred}' must be a collection of rows"))
@@ -98,14 +104,18 @@ class Program:
             for n, row in enumerate(rows, 1):
                 if not isinstance(row, tuple | list):
                     errors.append(
-                        InvalidFact(f"fact {n} of '{pred}' must be a tuple or list, got {type(row).__name__}")
+                        InvalidFact(
+                            f"fact {n} of '{pred}' must be a tuple or list, got {type(row).__name__}"
+                        )
                     )
                     continue
                 if arity is None:
                     arity = len(row)
                 if len(row) != arity:
                     errors.append(
-                        InvalidFact(f"fact {n} of '{pred}' has {len(row)} value(s); '{pred}' takes {arity}")
+                        InvalidFact(
+                            f"fact {n} of '{pred}' has {len(row)} value(s); '{pred}' takes {arity}"
+                        )
                     )
                     continue
                 try:
