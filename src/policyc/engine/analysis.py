@@ -14,8 +14,9 @@ reported together. The evaluator trusts what this module proved and checks none 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from policyc.engine.builtins import BUILTINS, check_pattern
 from policyc.engine.errors import (
@@ -107,9 +108,9 @@ class Stratum:
     # constant in such a premise is filed under (predicate, position, constant) and only runs if
     # a fact with that constant exists; the rest always run at level 1.
     level1_always: tuple[int, ...]
-    level1_keyed: tuple[tuple[tuple[str, int], tuple[tuple[Value, tuple[int, ...]], ...]], ...]
+    level1_keyed: Mapping[tuple[str, int], Mapping[Value, tuple[int, ...]]]
     # Delta triggers: predicate → (rule index, premise) pairs, in rule order.
-    triggers: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
+    triggers: Mapping[str, tuple[tuple[int, int], ...]]
     # Predicates of lower strata (or inputs) that rules of this stratum read positively.
     lower_inputs: frozenset[str]
 
@@ -465,11 +466,13 @@ def _plan(st: _State) -> None:
                 preds,
                 tuple(rule_ids),
                 tuple(always),
-                tuple(
-                    (k, tuple((v, tuple(ids)) for v, ids in by_value.items()))
-                    for k, by_value in keyed.items()
+                MappingProxyType(
+                    {
+                        k: MappingProxyType({v: tuple(ids) for v, ids in by_value.items()})
+                        for k, by_value in keyed.items()
+                    }
                 ),
-                tuple((p, tuple(sorted(t))) for p, t in sorted(triggers.items())),
+                MappingProxyType({p: tuple(sorted(t)) for p, t in sorted(triggers.items())}),
                 frozenset(lower),
             )
         )

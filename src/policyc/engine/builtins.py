@@ -28,10 +28,41 @@ class PatternError(ValueError):
     """A glob or regular expression that cannot be compiled."""
 
 
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NULL_SPAN = (-1, -1)
+
+
+class Matcher:
+    """A compiled pattern reduced to one question: does it match somewhere in this string?
+
+    Calls RE2's matcher directly (the ``re2`` module's ``search`` builds match objects and
+    offset tables we never use); simple globs are answered with plain string operations.
+    """
+
+    __slots__ = ("pattern", "test")
+
+    def __init__(self, pattern: str, test: Callable[[str], bool]) -> None:
+        self.pattern = pattern
+        self.test = test
+
+    def __repr__(self) -> str:
+        return f"Matcher({self.pattern!r})"
+
+
+def _re2_test(compiled: Any) -> Callable[[str], bool]:
+    match = compiled._regexp.Match
+
+    def test(s: str) -> bool:
+        b = s.encode("utf-8", "surrogatepass")
+        return bool(match(_UNANCHORED, b, 0, len(b))[0] != _NULL_SPAN)
+
+    return test
+
+
 @lru_cache(maxsize=4096)
-def compile_regex(pattern: str) -> Any:
+def compile_regex(pattern: str) -> Matcher:
     try:
-        return re2.compile(pattern, options=_RE2_OPTIONS)
+        return Matcher(pattern, _re2_test(re2.compile(pattern, options=_RE2_OPTIONS)))
     except re2.error as e:
         detail = e.args[0] if e.args else e
         if isinstance(detail, bytes):
@@ -107,16 +138,118 @@ def glob_to_regex(pattern: str) -> str:
             i += 1
     if depth:
         raise PatternError(f"invalid glob {pattern!r}: unclosed '{{'")
-    return "^" + "".join(out) + "$"
+    return "(?s)^" + "".join(out) + "$"  # (?s): '.' in '**' also crosses newlines
 
 
 def _escape(c: str) -> str:
     return "\\" + c if c in r".^$*+?()[]{}|\/-" else c
 
 
+_GLOB_SPECIAL = set("*?[]{}\\")
+
+
+def _literal(s: str) -> bool:
+    return not (_GLOB_SPECIAL & set(s))
+
+
 @lru_cache(maxsize=4096)
-def compile_glob(pattern: str) -> Any:
-    return compile_regex(glob_to_regex(pattern))
+def compile_glob(pattern: str) -> Matcher:
+    regex = glob_to_regex(pattern)  # validates the glob even when a fast path answers
+    fast = _glob_fast_path(pattern)
+    if fast is not None:
+        return Matcher(pattern, fast)
+    full = compile_regex(regex).test
+    needed = _required_literal(pattern)
+    if len(needed) < 2:
+        return Matcher(pattern, full)
+
+    def prefiltered(s: str) -> bool:
+        # every match contains `needed`; the substring test is far cheaper than RE2
+        return needed in s and full(s)
+
+    return Matcher(pattern, prefiltered)
+
+
+def _required_literal(pattern: str) -> str:
+    """The longest run of literal characters that every path matching the glob contains."""
+    chunks: list[str] = []
+    cur: list[str] = []
+    i, n = 0, len(pattern)
+
+    def flush() -> None:
+        if cur:
+            chunks.append("".join(cur))
+            cur.clear()
+
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            flush()
+            while i < n and pattern[i] == "*":
+                i += 1
+            if pattern.startswith("**", i - 2) and i < n and pattern[i] == "/":
+                i += 1  # the '/' after '**' is optional in a match
+            continue
+        if c in "?[{\\":
+            flush()
+            if c == "[":  # skip the class exactly as glob_to_regex reads it
+                j = i + 1
+                if j < n and pattern[j] in "!^":
+                    j += 1
+                if j < n and pattern[j] == "]":
+                    j += 1
+                while j < n and pattern[j] != "]":
+                    j += 1
+                i = j + 1
+            elif c == "{":
+                depth = 0
+                while i < n:
+                    if pattern[i] == "{":
+                        depth += 1
+                    elif pattern[i] == "}":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    i += 1
+                i += 1
+            else:
+                i += 2 if c == "\\" else 1
+            continue
+        cur.append(c)
+        i += 1
+    flush()
+    return max(chunks, key=len, default="")
+
+
+def _glob_fast_path(pattern: str) -> Callable[[str], bool] | None:
+    """String operations equivalent to the common glob shapes (checked against the regex path
+    by property tests): ``lit``, ``**/lit``, ``**/*suffix``, ``prefix/**``."""
+    if _literal(pattern):
+        return pattern.__eq__
+    if pattern.startswith("**/"):
+        rest = pattern[3:]
+        if rest and _literal(rest):
+            tail = "/" + rest
+
+            def ends_at_segment(s: str) -> bool:
+                return s == rest or s.endswith(tail)
+
+            return ends_at_segment
+        if rest.startswith("*") and _literal(rest[1:]) and "/" not in rest[1:]:
+            suffix = rest[1:]
+
+            # the suffix holds no '/', so a path ending with it ends so within its last segment
+            return lambda s: s.endswith(suffix)
+    if pattern.endswith("/**"):
+        head = pattern[:-3]
+        if head and _literal(head):
+            prefix = head + "/"
+
+            def below(s: str) -> bool:
+                return s.startswith(prefix)
+
+            return below
+    return None
 
 
 def _pattern(compile_: Callable[[str], Any], pattern: object) -> Any:
@@ -134,15 +267,15 @@ def _pattern(compile_: Callable[[str], Any], pattern: object) -> Any:
 def glob(path: object, pattern: object) -> bool:
     if type(path) is not str:
         return False
-    rx = _pattern(compile_glob, pattern)
-    return rx is not None and rx.search(path) is not None
+    m = _pattern(compile_glob, pattern)
+    return m is not None and bool(m.test(path))
 
 
 def regex(text: object, pattern: object) -> bool:
     if type(text) is not str:
         return False
-    rx = _pattern(compile_regex, pattern)
-    return rx is not None and rx.search(text) is not None
+    m = _pattern(compile_regex, pattern)
+    return m is not None and bool(m.test(text))
 
 
 def starts_with(s: object, prefix: object) -> bool:

@@ -319,11 +319,9 @@ class _Gen:
                 compiled = (B.compile_glob if b.pattern_kind == "glob" else B.compile_regex)(
                     pattern.value
                 )
-                rx = self.const(compiled)
+                test = self.const(compiled.test)
                 subject = ins[0]
-                self.emit(
-                    depth, f"if type({subject}) is not str or {rx}.search({subject}) is None:"
-                )
+                self.emit(depth, f"if type({subject}) is not str or not {test}({subject}):")
             else:
                 self.emit(depth, f"if not B_{call.name}({', '.join(ins)}):")
             self.emit(depth + 1, fail)

@@ -107,6 +107,7 @@ class CompiledProgram:
             if rel is None:
                 rel = self.base[pred] = Relation(shared=True)
             rel.rows.setdefault(values, 0)
+        self.base_predicates = frozenset(self.base)
 
     def functions(self, record: bool) -> list[tuple[PlanFunction, list[PlanFunction]]]:
         fns = self._fns.get(record)
@@ -140,8 +141,10 @@ def run(
             if t not in r:
                 r[t] = witness0
         rel.indexes.clear()
+    # Predicates holding facts before evaluation starts (checked per stratum, never scanned).
+    given = compiled.base_predicates | frozenset(inputs)
     for stratum in compiled.program.strata:
-        _run_stratum(stratum, G, fns, record)
+        _run_stratum(stratum, G, fns, record, given)
     return G
 
 
@@ -150,8 +153,9 @@ def _run_stratum(
     G: dict[str, Relation],
     fns: list[tuple[PlanFunction, list[PlanFunction]]],
     record: bool,
+    given: frozenset[str],
 ) -> None:
-    triggers = dict(stratum.triggers)
+    triggers = stratum.triggers
     # What rules read positively: with recording on, lower-strata relations are views that fill
     # up level by level; with it off, the complete relations themselves.
     visible: dict[str, Relation]
@@ -178,7 +182,7 @@ def _run_stratum(
     for rule_index in _level1_rules(stratum, visible):
         fns[rule_index][0](visible, G, None, new, 1)
     # … and facts given directly for this stratum's predicates act as a first delta.
-    initial = [(p, list(G[p].rows)) for p in sorted(stratum.predicates) if p in G and G[p].rows]
+    initial = [(p, list(G[p].rows)) for p in sorted(given & stratum.predicates) if G[p].rows]
     _run_deltas(initial, triggers, fns, visible, G, new, 1)
 
     level = 1  # every fact in `new` has height `level`
@@ -216,7 +220,7 @@ def _run_stratum(
 
 def _run_deltas(
     delta: list[tuple[str, list[Row]]],
-    triggers: dict[str, tuple[tuple[int, int], ...]],
+    triggers: Mapping[str, tuple[tuple[int, int], ...]],
     fns: list[tuple[PlanFunction, list[PlanFunction]]],
     visible: dict[str, Relation],
     G: dict[str, Relation],
@@ -237,19 +241,18 @@ def _run_deltas(
 
 def _level1_rules(stratum: Stratum, visible: dict[str, Relation]) -> list[int]:
     rules = list(stratum.level1_always)
-    for (pred, pos), by_value in stratum.level1_keyed:
+    for (pred, pos), by_value in stratum.level1_keyed.items():
         rel = visible.get(pred, EMPTY)
         if not rel.rows:
             continue
         idx = rel.index((pos,))
         if len(idx) < len(by_value):
-            lookup = dict(by_value)
             for v in idx:
-                ids = lookup.get(v)
+                ids = by_value.get(v)
                 if ids:
                     rules.extend(ids)
         else:
-            for v, ids in by_value:
+            for v, ids in by_value.items():
                 if v in idx:
                     rules.extend(ids)
     rules.sort()
