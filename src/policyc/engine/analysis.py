@@ -94,7 +94,10 @@ class RulePlan:
     rule_index: int
     rule: Rule
     positives: tuple[Atom, ...]  # positive atoms in source order
-    variables: tuple[str, ...]  # named variables in sorted order (the witness layout)
+    variables: tuple[str, ...]  # named variables in sorted order
+    # Variables bound by assignments or built-in outputs, not by a positive atom: the only values
+    # a witness stores besides the premise tuples (the rest is read back from those tuples).
+    extra: tuple[str, ...]
     full: tuple[Step, ...]
     deltas: tuple[tuple[Step, ...], ...]  # one per positive atom, that atom scanned from the delta
 
@@ -439,7 +442,9 @@ def _plan(st: _State) -> None:
         )
         full = _order(rule, positives, None)
         deltas = tuple(_order(rule, positives, k) for k in range(len(positives)))
-        st.plans.append(RulePlan(i, rule, positives, tuple(names), full, deltas))
+        in_atoms = {v.name for a in positives for v in a.args if isinstance(v, Var)}
+        extra = tuple(n for n in names if n not in in_atoms)
+        st.plans.append(RulePlan(i, rule, positives, tuple(names), extra, full, deltas))
     for number, rule_ids in enumerate(st.strata_rules):
         preds = frozenset(st.rules[i].head.predicate for i in rule_ids)
         always: list[int] = []

@@ -8,8 +8,8 @@ A generated function has the signature ``f(G, N, D, NEW, L)``:
 - ``NEW``: predicate → {tuple: witness}, the facts found at this level;
 - ``L``: the level, i.e. the height every fact found now has.
 
-With recording on, each new fact's witness is ``(L, rule_index, premise tuples…, variable
-values…)``; with recording off it is ``None`` and the function builds nothing more than the fact.
+With recording on, each new fact's witness is ``(L, rule_index, premise tuples…, values of the
+variables no premise binds…)``; with recording off it is ``None`` and the function builds nothing more than the fact.
 Constants reach the code through the tuple ``C``, never as source text.
 """
 
@@ -201,7 +201,7 @@ class _Gen:
         if self.record:
             parts = ["L", str(self.plan.rule_index)]
             parts += [self.tuples[k] for k in range(len(self.plan.positives))]
-            parts += [self.vars[v] for v in self.plan.variables]
+            parts += [self.vars[v] for v in self.plan.extra]
             self.emit(depth + 1, f"H[k] = ({', '.join(parts)},)")
         else:
             self.emit(depth + 1, "H[k] = None")

@@ -21,7 +21,7 @@ from policyc.engine.ir import Value
 
 Row = tuple[Value, ...]
 # A witness: None (recording off), 0 (an input fact), or
-# (height, rule_index, premise tuples…, variable values…).
+# (height, rule_index, premise tuples…, values of variables no premise binds…).
 Witness = Any
 
 

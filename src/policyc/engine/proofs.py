@@ -208,7 +208,12 @@ def build_proof(
             continue
         plan = program.plans[w[1]]
         n = len(plan.positives)
-        env: dict[str, Value] = dict(zip(plan.variables, w[2 + n :], strict=True))
+        env: dict[str, Value] = dict(zip(plan.extra, w[2 + n :], strict=True))
+        for k, atom in enumerate(plan.positives):
+            row_k = w[2 + k]
+            for pos, a in enumerate(atom.args):
+                if isinstance(a, Var) and not a.anonymous:
+                    env[a.name] = row_k[pos]
         premises: list[Proof] = []
         k = 0
         for lit in plan.rule.body:
