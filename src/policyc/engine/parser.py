@@ -8,15 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lark import (
-    Lark,
-    Token,
-    Tree,
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-)
+from lark import Lark, Token, Tree, UnexpectedInput
 
 from policyc.engine.errors import (
     DatalogError,
@@ -42,6 +34,7 @@ from policyc.engine.ir import (
     Term,
     Var,
 )
+from policyc.engine.syntax import blank, describe_syntax_error, error_offset
 
 ANNOTATIONS = ("id", "source")
 
@@ -78,25 +71,6 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
-def grammar_terminal_words(names: set[str]) -> list[str]:
-    parser = _parser()
-    words = []
-    for n in sorted(names):
-        if n in _WORDS:
-            words.append(_WORDS[n])
-            continue
-        try:
-            pattern = parser.get_terminal(n).pattern
-        except KeyError:
-            words.append(n.lower())
-            continue
-        if pattern.type == "str":
-            words.append(repr(pattern.value))
-        else:
-            words.append(n.lower())
-    return sorted(set(words))
-
-
 def parse_rules(text: str, source_name: str = "<program>") -> list[Rule]:
     """Parse a whole program; raises :class:`DatalogErrors` holding every syntax error found."""
     errors: list[DatalogError] = []
@@ -108,8 +82,8 @@ def parse_rules(text: str, source_name: str = "<program>") -> list[Rule]:
             break
         except UnexpectedInput as e:
             errors.append(_syntax_error(e, current, source_name))
-            start, end = _statement_bounds(current, _error_offset(e, current))
-            current = _blank(current, start, end)
+            start, end = _statement_bounds(current, error_offset(e, current))
+            current = blank(current, start, end)
     if errors or tree is None:
         raise DatalogErrors(errors or [DatalogSyntaxError("too many syntax errors", None)])
     builder = _Builder(source_name)
@@ -135,63 +109,9 @@ def parse_atom(text: str, source_name: str = "<query>") -> Atom:
 # syntax errors and recovery
 
 
-def _error_offset(e: UnexpectedInput, text: str) -> int:
-    if isinstance(e, UnexpectedEOF):
-        return len(text)
-    pos = getattr(e, "pos_in_stream", None)
-    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
-        return len(text)
-    return pos if isinstance(pos, int) else len(text)
-
-
 def _syntax_error(e: UnexpectedInput, text: str, source_name: str) -> DatalogSyntaxError:
-    if isinstance(e, UnexpectedCharacters):
-        offset = e.pos_in_stream or 0
-        ch = text[offset] if offset < len(text) else ""
-        msg = f"unexpected character {ch!r}"
-        if ch == '"':
-            msg = "unterminated string or invalid escape in string"
-        expected = set(e.allowed or ())
-        line, col = e.line, e.column
-        width = 1
-    elif isinstance(e, UnexpectedToken):
-        tok = e.token
-        if tok.type == "$END":
-            msg = "unexpected end of text"
-            line, col = _end_position(text)
-        else:
-            msg = f"unexpected {_describe_token(tok)}"
-            line, col = tok.line or 1, tok.column or 1
-        expected = set(e.accepts or e.expected or ())
-        width = max(1, len(str(tok))) if tok.type != "$END" else 1
-    else:  # UnexpectedEOF
-        msg = "unexpected end of text"
-        line, col = _end_position(text)
-        expected = set(getattr(e, "expected", ()) or ())
-        width = 1
-    if expected:
-        msg += "; expected " + _join_words(grammar_terminal_words(expected))
-    return DatalogSyntaxError(msg, Position(source_name, line, col, line, col + width))
-
-
-def _describe_token(tok: Token) -> str:
-    value = str(tok)
-    if tok.type in ("NAME", "VAR", "INT", "FLOAT"):
-        return f"{_WORDS.get(tok.type, tok.type.lower())} {value!r}"
-    if tok.type == "STRING":
-        return f"string {value}"
-    return repr(value)
-
-
-def _join_words(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _end_position(text: str) -> tuple[int, int]:
-    lines = text.split("\n")
-    return len(lines), len(lines[-1]) + 1
+    message, position = describe_syntax_error(e, text, source_name, _parser(), _WORDS)
+    return DatalogSyntaxError(message, position)
 
 
 _SCAN = re.compile(
@@ -222,11 +142,6 @@ def _statement_bounds(text: str, offset: int) -> tuple[int, int]:
     if end <= start:
         end = len(text)
     return start, end
-
-
-def _blank(text: str, start: int, end: int) -> str:
-    middle = "".join(c if c == "\n" else " " for c in text[start:end])
-    return text[:start] + middle + text[end:]
 
 
 # ---------------------------------------------------------------------------------------------
