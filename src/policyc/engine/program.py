@@ -24,7 +24,7 @@ from policyc.engine.proofs import Proof, build_proof
 PyValue = str | int | float | bool
 Facts = Mapping[str, Iterable[Sequence[PyValue]]]
 
-_PRED = re.compile(r"^[a-z][A-Za-z0-9_]*$")
+_PRED = re.compile(r"^[a-z][A-Za-z0-9_]*(\.[a-z][A-Za-z0-9_]*)*$")
 
 
 class Program:
