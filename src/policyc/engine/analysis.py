@@ -189,7 +189,7 @@ def _check_builtins(st: _State) -> None:
                 continue
             b = BUILTINS.get(lit.name)
             if b is None:
-                hint = difflib.get_close_matches(lit.name, list(BUILTINS), n=1)
+                hint = difflib.get_close_matches(lit.name, list(BUILTINS), n=1, cutoff=0.75)
                 more = f"; did you mean @{hint[0]}?" if hint else ""
                 st.errors.append(
                     UnknownBuiltin(
@@ -238,7 +238,7 @@ def _bindings(rule: Rule) -> set[str]:
                 if target is not None:
                     bound.add(target[0].name)
                     changed = True
-            elif isinstance(lit, BuiltinCall):
+            elif isinstance(lit, BuiltinCall) and not lit.negated:
                 b = BUILTINS.get(lit.name)
                 if b is None or len(lit.args) != b.arity:
                     continue
@@ -272,7 +272,8 @@ def _check_safety(st: _State) -> None:
             name = "'_'" if v.anonymous else f"'{v.name}'"
             st.errors.append(
                 UnsafeVariable(
-                    f"variable {name} in {where} of rule {rule.id} is not bound by a positive atom",
+                    f"variable {name} in {where} of rule {rule.id} is never bound: no positive "
+                    "atom, assignment or built-in output gives it a value",
                     v.position or rule.position,
                 )
             )
@@ -301,9 +302,19 @@ def _check_safety(st: _State) -> None:
                 b = BUILTINS.get(lit.name)
                 if b is None or len(lit.args) != b.arity:
                     continue
-                for a in lit.args[: b.inputs]:
+                # a negated call checks every argument: all must be bound ('_' as an output
+                # means "any value": not @lower(X, _) holds when X has no lower case)
+                checked = lit.args if lit.negated else lit.args[: b.inputs]
+                for pos, a in enumerate(checked):
+                    if lit.negated and pos >= b.inputs and isinstance(a, Var) and a.anonymous:
+                        continue
                     if isinstance(a, Var) and (a.anonymous or a.name not in bound):
-                        unsafe(a, f"the input of '@{lit.name}'")
+                        where = (
+                            f"'not @{lit.name}(...)'"
+                            if lit.negated
+                            else f"the input of '@{lit.name}'"
+                        )
+                        unsafe(a, where)
 
 
 def _stratify(st: _State) -> None:
@@ -331,6 +342,15 @@ def _stratify(st: _State) -> None:
             for q, neg in sorted(deps[p].items()):
                 if neg and q in members:
                     cycle = _cycle_path(q, p, deps, members)
+                    if p == q:
+                        st.errors.append(
+                            CyclicNegation(
+                                f"'{p}' depends negatively on itself; negation through "
+                                "recursion cannot be stratified",
+                                where.get((p, q)),
+                            )
+                        )
+                        continue
                     st.errors.append(
                         CyclicNegation(
                             f"'{p}' depends negatively on '{q}', which depends on '{p}' again "
@@ -574,6 +594,13 @@ def _ready(lit: Literal, bound: set[str]) -> Step | None:
         return None
     if isinstance(lit, BuiltinCall):
         b = BUILTINS[lit.name]
+        if lit.negated:
+            if all(
+                not isinstance(a, Var) or a.name in bound or (a.anonymous and p >= b.inputs)
+                for p, a in enumerate(lit.args)
+            ):
+                return Call(lit, ())
+            return None
         ins = lit.args[: b.inputs]
         if all(not isinstance(a, Var) or a.name in bound for a in ins):
             binds = tuple(

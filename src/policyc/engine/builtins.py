@@ -114,6 +114,11 @@ def glob_to_regex(pattern: str) -> str:
             negate = body[:1] in ("!", "^")
             if negate:
                 body = body[1:]
+            if _class_holds_slash(body):
+                raise PatternError(
+                    f"invalid glob {pattern!r}: a character class cannot match '/' "
+                    "(path separators are matched only literally)"
+                )
             body = body.replace("\\", "\\\\").replace("]", "\\]")
             out.append(f"[^/{body}]" if negate else f"[{body}]")
             i = j + 1
@@ -139,6 +144,20 @@ def glob_to_regex(pattern: str) -> str:
     if depth:
         raise PatternError(f"invalid glob {pattern!r}: unclosed '{{'")
     return "(?s)^" + "".join(out) + "$"  # (?s): '.' in '**' also crosses newlines
+
+
+def _class_holds_slash(body: str) -> bool:
+    k = 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            if body[k] <= "/" <= body[k + 2]:
+                return True
+            k += 3
+            continue
+        if body[k] == "/":
+            return True
+        k += 1
+    return False
 
 
 def _escape(c: str) -> str:
@@ -204,6 +223,9 @@ def _required_literal(pattern: str) -> str:
             elif c == "{":
                 depth = 0
                 while i < n:
+                    if pattern[i] == "\\":
+                        i += 2
+                        continue
                     if pattern[i] == "{":
                         depth += 1
                     elif pattern[i] == "}":
@@ -292,12 +314,16 @@ def contains(s: object, part: object) -> bool:
 
 def path_within(path: object, directory: object) -> bool:
     """``path`` is ``directory`` or lies below it (segment-wise, so /a/bc is not within /a/b)."""
-    if type(path) is not str or type(directory) is not str:
+    if type(path) is not str or type(directory) is not str or not path or not directory:
         return False
-    d = directory.rstrip("/") or "/"
+    # lexically normalised, so that /a/../etc is not within /a (symlinks are the normalizer's job)
+    p = posixpath.normpath(path)
+    d = posixpath.normpath(directory)
     if d == "/":
-        return path.startswith("/")
-    return path == d or path.startswith(d + "/")
+        return p.startswith("/")
+    if d == ".":
+        return not p.startswith(("/", "../")) and p != ".."
+    return p == d or p.startswith(d + "/")
 
 
 # -- functions: return the output value, or NO_VALUE -------------------------------------------

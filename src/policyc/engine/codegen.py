@@ -15,12 +15,13 @@ Constants reach the code through the tuple ``C``, never as source text.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from policyc.engine import builtins as B
 from policyc.engine.analysis import Absent, Assign, Call, Check, RulePlan, Scan, Step
-from policyc.engine.ir import BinOp, Const, Expr, Neg, Value, Var
+from policyc.engine.ir import BinOp, BuiltinCall, Const, Expr, Neg, Value, Var
 
 NO_VALUE = B.NO_VALUE
 
@@ -43,32 +44,60 @@ def _num(x: object) -> bool:
     return t is int or t is float
 
 
-def _add(a: object, b: object) -> object:
-    return a + b if _num(a) and _num(b) else NO_VALUE  # type: ignore[operator]
+def _result(x: Any) -> object:
+    """A number, or NO_VALUE for results that are not finite (inf, nan)."""
+    if type(x) is float and not math.isfinite(x):
+        return NO_VALUE
+    return x
 
 
-def _sub(a: object, b: object) -> object:
-    return a - b if _num(a) and _num(b) else NO_VALUE  # type: ignore[operator]
-
-
-def _mul(a: object, b: object) -> object:
-    return a * b if _num(a) and _num(b) else NO_VALUE  # type: ignore[operator]
-
-
-def _div(a: object, b: object) -> object:
-    if _num(a) and _num(b) and b != 0:
-        return a / b  # type: ignore[operator]
+def _add(a: Any, b: Any) -> object:
+    if _num(a) and _num(b):
+        try:
+            return _result(a + b)
+        except OverflowError:
+            pass
     return NO_VALUE
 
 
-def _mod(a: object, b: object) -> object:
-    if _num(a) and _num(b) and b != 0:
-        return a % b  # type: ignore[operator]
+def _sub(a: Any, b: Any) -> object:
+    if _num(a) and _num(b):
+        try:
+            return _result(a - b)
+        except OverflowError:
+            pass
     return NO_VALUE
 
 
-def _neg(a: object) -> object:
-    return -a if _num(a) else NO_VALUE  # type: ignore[operator]
+def _mul(a: Any, b: Any) -> object:
+    if _num(a) and _num(b):
+        try:
+            return _result(a * b)
+        except OverflowError:
+            pass
+    return NO_VALUE
+
+
+def _div(a: Any, b: Any) -> object:
+    if _num(a) and _num(b) and b != 0:
+        try:
+            return _result(a / b)
+        except OverflowError:
+            pass
+    return NO_VALUE
+
+
+def _mod(a: Any, b: Any) -> object:
+    if _num(a) and _num(b) and b != 0:
+        try:
+            return _result(a % b)
+        except OverflowError:
+            pass
+    return NO_VALUE
+
+
+def _neg(a: Any) -> object:
+    return -a if _num(a) else NO_VALUE
 
 
 def _ordered(a: object, b: object) -> bool:
@@ -312,6 +341,8 @@ class _Gen:
         b = B.BUILTINS[call.name]
         ins = [self.term(a) for a in call.args[: b.inputs]]
         fail = self.fail(depth)
+        if call.negated:
+            return self.negated_call(call, b, ins, depth)
         if b.outputs == 0:
             pattern = call.args[b.pattern_arg] if b.pattern_arg is not None else None
             if isinstance(pattern, Const) and type(pattern.value) is str:
@@ -340,6 +371,31 @@ class _Gen:
         else:
             self.emit(depth, f"if {out} != {self.term(a)}:")
             self.emit(depth + 1, fail)
+        return depth
+
+    def negated_call(self, call: BuiltinCall, b: B.Builtin, ins: list[str], depth: int) -> int:
+        """``not @name(args)``: every argument is bound; fail when the call holds."""
+        fail = self.fail(depth)
+        if b.outputs == 0:
+            pattern = call.args[b.pattern_arg] if b.pattern_arg is not None else None
+            if isinstance(pattern, Const) and type(pattern.value) is str:
+                compiled = (B.compile_glob if b.pattern_kind == "glob" else B.compile_regex)(
+                    pattern.value
+                )
+                test = self.const(compiled.test)
+                self.emit(depth, f"if type({ins[0]}) is str and {test}({ins[0]}):")
+            else:
+                self.emit(depth, f"if B_{call.name}({', '.join(ins)}):")
+            self.emit(depth + 1, fail)
+            return depth
+        out = self.fresh("o")
+        self.emit(depth, f"{out} = B_{call.name}({', '.join(ins)})")
+        a = call.args[b.inputs]
+        if isinstance(a, Var) and a.anonymous:
+            self.emit(depth, f"if {out} is not NO:")
+        else:
+            self.emit(depth, f"if {out} is not NO and {out} == {self.term(a)}:")
+        self.emit(depth + 1, fail)
         return depth
 
 

@@ -8,6 +8,7 @@ does); the public API converts them back to Python ``bool``.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from policyc.engine.errors import Position
@@ -37,16 +38,23 @@ Value = str | int | float | Bool
 def to_engine_value(v: object) -> Value:
     """Turn a Python value into an engine value; raises ``TypeError`` for unsupported types."""
     t = type(v)
-    if t is str or t is int or t is float:
+    if t is str or t is int:
+        return v  # type: ignore[return-value]
+    if t is float:
+        if not math.isfinite(v):  # type: ignore[arg-type]
+            raise TypeError(f"{v!r} is not a finite number")
         return v  # type: ignore[return-value]
     if t is bool:
         return TRUE if v else FALSE
     if isinstance(v, Bool):
         return v
-    if isinstance(v, str | int | float) and not isinstance(v, bool):
-        # subclasses of str/int/float (enums, numpy-free) are normalised to the base type
-        return str(v) if isinstance(v, str) else (int(v) if isinstance(v, int) else float(v))
-    raise TypeError(f"unsupported value {v!r} of type {t.__name__}")
+    if isinstance(v, str):
+        return str.__str__(v)  # the characters of a str subclass (an enum's value, not its name)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return int(v)
+    if isinstance(v, float):
+        return to_engine_value(float(v))
+    raise TypeError(f"unsupported value of type {t.__name__}")
 
 
 def to_python_value(v: Value) -> str | int | float | bool:
@@ -59,8 +67,8 @@ def format_value(v: Value) -> str:
     """The Datalog source text of a value (strings always quoted, so that it parses back)."""
     if type(v) is str:
         return json.dumps(v, ensure_ascii=False)
-    if type(v) is Bool:
-        return repr(v)
+    if type(v) is Bool or type(v) is bool:
+        return "true" if (v.value if type(v) is Bool else v) else "false"
     return repr(v)
 
 
@@ -192,12 +200,16 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class BuiltinCall:
+    """``@name(args)``, or ``not @name(args)`` when ``negated`` (every argument then bound)."""
+
     name: str
     args: tuple[Term, ...]
     position: Position | None = field(default=None, compare=False)
+    negated: bool = False
 
     def __str__(self) -> str:
-        return f"@{self.name}({', '.join(str(a) for a in self.args)})"
+        call = f"@{self.name}({', '.join(str(a) for a in self.args)})"
+        return f"not {call}" if self.negated else call
 
 
 Literal = Atom | Negation | Comparison | BuiltinCall

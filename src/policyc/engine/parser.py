@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from importlib import resources
@@ -37,6 +38,7 @@ from policyc.engine.ir import (
 from policyc.engine.syntax import blank, describe_syntax_error, error_offset
 
 ANNOTATIONS = ("id", "source")
+MAX_EXPRESSION_DEPTH = 64
 
 # Terminal names in plain words, for "expected ..." in syntax errors.
 _WORDS = {
@@ -154,6 +156,14 @@ class _Builder:
         self.source_name = source_name
         self.errors: list[DatalogError] = []
         self._anon = 0
+        self._too_deep = False
+
+    def finite(self, text: str, pos: Position | None) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            self.errors.append(DatalogSyntaxError(f"number {text} is out of range", pos))
+            return 0.0
+        return value
 
     def pos(self, node: Any) -> Position | None:
         meta = getattr(node, "meta", None)
@@ -189,7 +199,12 @@ class _Builder:
         explicit = False
         source = position
         kept: list[tuple[str, str]] = []
+        given: set[str] = set()
         for key, value, apos in annotations:
+            if key in given and key in ANNOTATIONS:
+                self.errors.append(DatalogSyntaxError(f"annotation '{key}' is given twice", apos))
+                continue
+            given.add(key)
             if key == "id":
                 if not value.strip():
                     self.errors.append(DatalogSyntaxError("a rule id must not be empty", apos))
@@ -226,10 +241,12 @@ class _Builder:
             return self.atom(node)
         if node.data == "negation":
             return Negation(self.atom(node.children[0]), self.pos(node))
-        if node.data == "builtin":
-            name = node.children[0]
-            args = tuple(self.term(c) for c in node.children[1:])
-            return BuiltinCall(str(name), args, self.pos(node))
+        if node.data in ("builtin", "negated_builtin"):
+            call = node.children[0] if node.data == "negated_builtin" else node
+            assert isinstance(call, Tree)
+            name = call.children[0]
+            args = tuple(self.term(c) for c in call.children[1:])
+            return BuiltinCall(str(name), args, self.pos(node), node.data == "negated_builtin")
         if node.data == "comparison":
             left, op, right = node.children
             return Comparison(str(op), self.expr(left), self.expr(right), self.pos(node))
@@ -240,12 +257,22 @@ class _Builder:
         assert isinstance(e, Var | Const)
         return e
 
-    def expr(self, node: Any) -> Expr:
-        # Expressions nest only as deep as the text's parentheses and operators; Lark's tree is
-        # already that deep, so walking it recursively adds no new limit.
+    def expr(self, node: Any, depth: int = 0) -> Expr:
         assert isinstance(node, Tree)
         kind = node.data
         pos = self.pos(node)
+        if depth > MAX_EXPRESSION_DEPTH:
+            if not self._too_deep:
+                self._too_deep = True
+                self.errors.append(
+                    DatalogSyntaxError(
+                        f"expression nested too deeply (more than {MAX_EXPRESSION_DEPTH} "
+                        "operators or parentheses inside one another); split it with "
+                        "intermediate variables",
+                        pos,
+                    )
+                )
+            return Const(0, pos)
         if kind == "var":
             name = str(node.children[0])
             if name == "_":
@@ -259,23 +286,23 @@ class _Builder:
         if kind == "int":
             return Const(int(str(node.children[0])), pos)
         if kind == "float":
-            return Const(float(str(node.children[0])), pos)
+            return Const(self.finite(str(node.children[0]), pos), pos)
         if kind == "neg_int":
             return Const(-int(str(node.children[0])), pos)
         if kind == "neg_float":
-            return Const(-float(str(node.children[0])), pos)
+            return Const(-self.finite(str(node.children[0]), pos), pos)
         if kind == "true":
             return Const(TRUE, pos)
         if kind == "false":
             return Const(FALSE, pos)
         if kind == "neg":
-            inner = self.expr(node.children[0])
+            inner = self.expr(node.children[0], depth + 1)
             if isinstance(inner, Const) and type(inner.value) in (int, float):
                 return Const(-inner.value, pos)  # type: ignore[operator]
             return Neg(inner, pos)
         if kind == "binop":
             left, op, right = node.children
-            return BinOp(str(op), self.expr(left), self.expr(right), pos)
+            return BinOp(str(op), self.expr(left, depth + 1), self.expr(right, depth + 1), pos)
         raise AssertionError(kind)
 
 
@@ -301,7 +328,13 @@ def _assign_ids(rules: list[Rule], errors: list[DatalogError]) -> list[Rule]:
     seen: dict[str, Rule] = {}
     out = []
     for r in rules:
-        if r.is_fact and not r.explicit_id:
+        if r.is_fact:
+            if r.explicit_id:
+                errors.append(
+                    DatalogSyntaxError(
+                        "a fact takes no 'id' annotation (only rules have ids)", r.position
+                    )
+                )
             out.append(r)
             continue
         if not r.explicit_id:

@@ -144,21 +144,26 @@ class Model:
         self._inputs = inputs
         self._relations = relations
         self._recorded = recorded
-        self._facts: dict[str, set[tuple[PyValue, ...]]] | None = None
+        self._facts: dict[str, frozenset[tuple[PyValue, ...]]] | None = None
         self._proofs: dict[tuple[str, Row], Proof] = {}
 
     @property
     def facts(self) -> dict[str, set[tuple[PyValue, ...]]]:
-        """Every input and derived predicate (including empty ones) → its set of rows."""
+        """Every input and derived predicate (including empty ones) → its set of rows.
+
+        A fresh copy each time: changing it does not change the model."""
         if self._facts is None:
-            out: dict[str, set[tuple[PyValue, ...]]] = {p: set() for p in self.program.predicates}
+            out: dict[str, frozenset[tuple[PyValue, ...]]] = dict.fromkeys(
+                self.program.predicates, frozenset()
+            )
             for pred, rel in self._relations.items():
-                out[pred] = {_py_row(t) for t in rel.rows}
+                out[pred] = frozenset(_py_row(t) for t in rel.rows)
             self._facts = out
-        return self._facts
+        return {p: set(rows) for p, rows in self._facts.items()}
 
     def query(self, predicate: str) -> set[tuple[PyValue, ...]]:
-        return set(self.facts.get(predicate, set()))
+        rel = self._relations.get(predicate)
+        return set() if rel is None else {_py_row(t) for t in rel.rows}
 
     def rows(self, predicate: str) -> list[tuple[PyValue, ...]]:
         """The rows of ``predicate`` in a stable order (for printing)."""
@@ -189,8 +194,8 @@ class Model:
             return proof
         rel = self._relations.get(predicate)
         if rel is None or row not in rel.rows:
-            shown = ", ".join(_show(v) for v in row)
-            raise NotDerived(f"{predicate}({shown}) does not hold in this model")
+            shown = f"{predicate}({', '.join(_show(v) for v in row)})" if row else predicate
+            raise NotDerived(f"{shown} does not hold in this model")
         if not self._recorded:
             # Recorded witnesses are needed; evaluate once more with recording on.
             self._relations = run(self.program._compiled, self._inputs, True)
@@ -208,7 +213,9 @@ class Model:
         for a in atom.args:
             v = getattr(a, "value", None)
             if v is None:
-                raise NotDerived(f"'{text}' must be a ground fact (no variables)")
+                raise DatalogErrors(
+                    [InvalidFact(f"'{text}' must be a ground fact (no variables)", a.position)]
+                )
             values.append(to_python_value(v))
         return self.explain(atom.predicate, values)
 

@@ -252,7 +252,10 @@ def build_proof(
                     for a in lit.args
                 )
                 text = f"@{lit.name}({', '.join(_fmt(v) for v in values)})"
-                premises.append(Proof("check", args=values, op=lit.name, text=text))
+                op = lit.name
+                if lit.negated:
+                    text, op = "not " + text, "not " + op
+                premises.append(Proof("check", args=values, op=op, text=text))
         built[key] = Proof(
             "rule",
             pred,

@@ -14,10 +14,10 @@ COMMON_WORDS = {
     "VAR": "a variable",
     "STRING": "a string",
     "INT": "an integer",
-    "FLOAT": "a number",
+    "FLOAT": "a decimal number",
     "COMPOP": "a comparison (=, !=, <, <=, >, >=)",
-    "ADDOP": "'+' or '-'",
-    "MULOP": "'*', '/' or 'mod'",
+    "ADDOP": "an arithmetic operator",
+    "MULOP": "an arithmetic operator",
     "$END": "the end of the text",
 }
 
