@@ -18,7 +18,7 @@ EXIT_CRASH = 3
 
 def build_parser() -> argparse.ArgumentParser:
     from policyc import __version__
-    from policyc.cli import datalog
+    from policyc.cli import check, compile, datalog
 
     parser = argparse.ArgumentParser(
         prog="policyc",
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"policyc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check.register(sub)
+    compile.register(sub)
     datalog.register(sub)
     return parser
 

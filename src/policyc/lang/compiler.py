@@ -143,7 +143,9 @@ class Compiler:
         self.set_counter = 0
         self.tests: list[TestCase] = []
         self.invariants: list[InvariantCase] = []
-        self.rule_bodies: dict[str, list[tuple[Literal, ...]]] = {}  # outcome id → lowered bodies
+        # outcome id → its lowered bodies, each with its attribute variables (name → path)
+        self.rule_bodies: dict[str, list[tuple[tuple[Literal, ...], dict[str, str]]]] = {}
+        self.outcome_items: dict[str, Outcome] = {}
         self.scopes = {m.name: self._scope(m) for m in self.modules}
 
     # -- diagnostics ---------------------------------------------------------------------------
@@ -474,15 +476,13 @@ class Compiler:
         template = self.parse_template(meta.reason or "", meta.reason_span)
         params = tuple(dict.fromkeys(p.value for p in template if p.kind == "var"))
         predicate = OUTCOME_PREFIX + o.id
-        bodies: list[tuple[Literal, ...]] = []
+        bodies: list[tuple[tuple[Literal, ...], dict[str, str]]] = []
+        self.outcome_items[o.id] = o
         count = 0
         for when in o.when:
             body = _Body(
                 scope, user_vars=_user_vars(when) | {v for u in o.unless for v in _user_vars(u)}
             )
-            alternatives = self.lower_conditions(when, body)
-            if alternatives is None:
-                continue
             missing = [p for p in params if p not in _user_vars(when)]
             for p in missing:
                 self.error(
@@ -490,7 +490,8 @@ class Compiler:
                     f"the reason names {{{p}}}, but '{p}' is not bound by the 'when' conditions",
                     meta.reason_span,
                 )
-            if missing:
+            alternatives = self.lower_conditions(when, body)
+            if alternatives is None or missing:
                 continue
             exceptions: list[Literal] = []
             for k, unless in enumerate(o.unless, 1):
@@ -524,7 +525,7 @@ class Compiler:
                 count += 1
                 rid = o.id if count == 1 else f"{o.id}#{count}"
                 full = tuple(literals) + tuple(exceptions)
-                bodies.append(full)
+                bodies.append((full, {v.name: path for path, v in body.attr_vars.items()}))
                 if o.id in disabled:
                     continue
                 self.rules.append(

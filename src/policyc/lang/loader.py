@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -131,7 +132,37 @@ def _resolve_imports(sources: Sources) -> None:
         for imp in module.of(Import):
             if any(m.name == imp.module for m in sources.modules):
                 continue
+            if _load_sibling(sources, imp.module, module.file):
+                continue
             _load_stdlib(sources, imp.module, imp)
+
+
+_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]+([a-z][a-z0-9_.]*)", re.M)
+
+
+def _load_sibling(sources: Sources, name: str, importer: str) -> bool:
+    """Find the module among the importing file's neighbours (its folder, or ``a/b.policy``
+    under it), so that a project's files import each other without listing them all."""
+    if importer.startswith("<"):
+        return False
+    folder = Path(importer).parent
+    candidates = [folder.joinpath(*name.split(".")).with_suffix(".policy")]
+    candidates += sorted(folder.glob("*.policy"))
+    for path in candidates:
+        if not path.is_file() or any(m.file == str(path) for m in sources.modules):
+            continue
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        m = _MODULE_LINE.search(text)
+        if m is None or m.group(1) != name:
+            continue
+        module = read_module(text, str(path), sources)
+        if module is not None:
+            _add(sources, module, entry=False)
+            return True
+    return False
 
 
 def _stdlib_root() -> resources.abc.Traversable:
