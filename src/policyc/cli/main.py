@@ -18,7 +18,7 @@ EXIT_CRASH = 3
 
 def build_parser() -> argparse.ArgumentParser:
     from policyc import __version__
-    from policyc.cli import check, compile, datalog
+    from policyc.cli import check, compile, datalog, fmt, test
 
     parser = argparse.ArgumentParser(
         prog="policyc",
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.register(sub)
     compile.register(sub)
     datalog.register(sub)
+    fmt.register(sub)
+    test.register(sub)
     return parser
 
 

@@ -165,6 +165,11 @@ class Model:
         rel = self._relations.get(predicate)
         return set() if rel is None else {_py_row(t) for t in rel.rows}
 
+    def derived_with_prefix(self, prefix: str) -> list[str]:
+        """Predicates starting with ``prefix`` that hold at least one fact, sorted (costs the
+        number of predicates with facts, not the size of the program)."""
+        return sorted(p for p, rel in self._relations.items() if rel.rows and p.startswith(prefix))
+
     def rows(self, predicate: str) -> list[tuple[PyValue, ...]]:
         """The rows of ``predicate`` in a stable order (for printing)."""
         rel = self._relations.get(predicate)

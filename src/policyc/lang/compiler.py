@@ -307,6 +307,7 @@ class Compiler:
             tuple(m.name for m in self.modules),
             digest,
             {k: v[1] for k, v in disabled.items()},
+            tuple(m.name for m in self.modules if m.name in self.entries),
         )
 
     def _id_hint(self, rule_id: str) -> str | None:

@@ -65,3 +65,4 @@ class PolicySet:
     modules: tuple[str, ...] = ()
     digest: str = ""
     disabled: dict[str, str | None] = field(default_factory=dict)
+    entries: tuple[str, ...] = ()  # the modules given (not those only imported)

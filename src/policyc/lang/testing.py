@@ -1,0 +1,269 @@
+"""``policyc test``: run the ``test`` blocks and check the ``invariant`` declarations of policies.
+
+Invariants are checked by property-based generation: Hypothesis draws actions from the values
+the policies mention (paths matching their globs, their constants, every action type) and from
+disguises of them (``./``, ``..``, doubled slashes, relative paths under a working directory),
+and every action on which an invariant's ``when`` holds must meet its bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from policyc.action.model import ACTION_TYPES, Action, ActionError, parse_action
+from policyc.action.schema import ATTRIBUTES
+from policyc.engine.builtins import glob_to_regex
+from policyc.engine.decisions import RANK, resolve
+from policyc.engine.ir import BuiltinCall, Const, Negation, Rule
+from policyc.engine.proofs import Proof
+from policyc.lang.policy_set import InvariantCase, OutcomeRule, PolicySet, TestCase
+from policyc.normalize import action_facts
+
+
+@dataclass(frozen=True)
+class Fired:
+    rule: OutcomeRule
+    args: tuple[Any, ...]
+    reason: str
+    proof: Proof | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    effect: str
+    default_applied: bool
+    fired: tuple[Fired, ...]
+
+    def ids(self, effect: str | None = None) -> set[str]:
+        return {f.rule.id for f in self.fired if effect is None or f.rule.effect == effect}
+
+
+def render_reason(rule: OutcomeRule, args: tuple[Any, ...], action: Action) -> str:
+    values = dict(zip(rule.params, args, strict=True))
+    data = action.model_dump(mode="python")
+    out = []
+    for part in rule.reason:
+        if part.kind == "text":
+            out.append(part.value)
+        elif part.kind == "var":
+            out.append(str(values.get(part.value, "?")))
+        else:
+            value: Any = data
+            for key in part.value.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            out.append("(none)" if value is None else str(value))
+    return "".join(out)
+
+
+def evaluate(policy_set: PolicySet, action: Action, proofs: bool = True) -> Verdict:
+    model = policy_set.program.evaluate(action_facts(action), proofs=proofs)
+    by_predicate = {r.predicate: r for r in policy_set.outcomes.values()}
+    fired = []
+    for pred in model.derived_with_prefix("outcome."):
+        rule = by_predicate.get(pred)
+        if rule is None:
+            continue
+        for row in model.rows(pred):
+            proof = model.explain(pred, row) if proofs else None
+            fired.append(Fired(rule, row, render_reason(rule, row, action), proof))
+    effect, default_applied = resolve((f.rule.effect for f in fired), policy_set.default)
+    return Verdict(effect, default_applied, tuple(fired))
+
+
+@dataclass
+class CaseResult:
+    name: str
+    module: str
+    passed: bool
+    messages: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None
+    kind: str = "test"
+    examples: int = 0
+
+
+def run_test(policy_set: PolicySet, case: TestCase) -> CaseResult:
+    result = CaseResult(case.name, case.module, True)
+    try:
+        action = parse_action(case.action, trusted=True)
+    except ActionError as e:
+        result.passed = False
+        result.messages.append(f"the test's action is invalid: {e}")
+        return result
+    verdict = evaluate(policy_set, action)
+    result.verdict = verdict
+    for exp in case.expectations:
+        if exp.kind == "decision":
+            if verdict.effect != exp.effect:
+                result.passed = False
+                result.messages.append(f"expected {exp.effect}, got {verdict.effect}")
+            elif exp.ids and set(exp.ids) != verdict.ids(exp.effect):
+                result.passed = False
+                result.messages.append(
+                    f"expected {exp.effect} by {', '.join(sorted(exp.ids))}; "
+                    f"{exp.effect} came from {', '.join(sorted(verdict.ids(exp.effect))) or 'the default'}"
+                )
+        elif exp.kind == "fired":
+            missing = set(exp.ids) - verdict.ids()
+            if missing:
+                result.passed = False
+                result.messages.append(
+                    f"expected to fire but did not: {', '.join(sorted(missing))}"
+                )
+        else:
+            present = set(exp.ids) & verdict.ids()
+            if present:
+                result.passed = False
+                result.messages.append(
+                    f"expected not to fire but did: {', '.join(sorted(present))}"
+                )
+    return result
+
+
+def meets(effect: str, bound: str, expected: str) -> bool:
+    if bound == "exactly":
+        return effect == expected
+    if bound == "at_least":
+        return RANK[effect] >= RANK[expected]
+    return effect != expected
+
+
+# ---------------------------------------------------------------------------------------------
+# invariants
+
+
+def _program_strings(rules: list[Rule]) -> tuple[list[str], list[str]]:
+    """String constants of the program, and the regexes of its glob and regex patterns."""
+    strings: set[str] = set()
+    patterns: set[str] = set()
+    for r in rules:
+        for a in r.head.args:
+            if isinstance(a, Const) and isinstance(a.value, str):
+                strings.add(a.value)
+        for lit in r.body:
+            atom = lit.atom if isinstance(lit, Negation) else lit
+            args: tuple[Any, ...] = getattr(atom, "args", ())
+            for a in args:
+                if isinstance(a, Const) and isinstance(a.value, str):
+                    strings.add(a.value)
+            if isinstance(lit, BuiltinCall) and lit.name in ("glob", "regex"):
+                pat = lit.args[1]
+                if isinstance(pat, Const) and isinstance(pat.value, str):
+                    patterns.add(glob_to_regex(pat.value) if lit.name == "glob" else pat.value)
+    # facts used as patterns (secret_glob("**/.env")) are globs too, most likely
+    for s in list(strings):
+        if any(ch in s for ch in "*?[") and "/" in s:
+            with contextlib.suppress(ValueError):
+                patterns.add(glob_to_regex(s))
+    return sorted(strings), sorted(patterns)
+
+
+def action_strategy(policy_set: PolicySet) -> Any:
+    """Hypothesis strategy for actions built from what the policies talk about."""
+    from hypothesis import strategies as st
+
+    strings, patterns = _program_strings(list(policy_set.program.rules))
+    pattern_strategies = []
+    for p in patterns:
+        try:
+            rx = re.compile(p.replace("(?s)", ""))
+        except re.error:
+            continue
+        pattern_strategies.append(st.from_regex(rx, fullmatch=True))
+    segment = st.sampled_from(["repo", "src", "app", ".ssh", "config", "a", "b", ".git", "home"])
+    plain_paths = st.lists(segment, min_size=1, max_size=4).map(lambda xs: "/" + "/".join(xs))
+    interesting = [st.sampled_from([s for s in strings if "/" in s or "." in s] or ["/repo/x"])]
+    base_paths = st.one_of(plain_paths, *pattern_strategies, *interesting)
+    absolute = base_paths.map(lambda p: p if p.startswith("/") else "/repo/" + p)
+
+    def disguise(draw: Callable[[Any], Any], path: str) -> tuple[str, str | None]:
+        how = draw(st.sampled_from(["plain", "dot", "dotdot", "double", "relative"]))
+        if how == "dot":
+            head, _, tail = path.rpartition("/")
+            return f"{head}/./{tail}", None
+        if how == "dotdot":
+            head, _, tail = path.rpartition("/")
+            return f"{head}/x/../{tail}", None
+        if how == "double":
+            return path.replace("/", "//", 1), None
+        if how == "relative":
+            head, _, tail = path.rpartition("/")
+            return tail, head or "/"
+        return path, None
+
+    @st.composite
+    def actions(draw: Callable[[Any], Any]) -> Action:
+        data: dict[str, Any] = {"action_type": draw(st.sampled_from(ACTION_TYPES))}
+        path, cwd = disguise(draw, draw(absolute))
+        data["resource"] = {"path": path}
+        if cwd is not None:
+            data["cwd"] = cwd
+        for attr in ("environment", "data_classification"):
+            t = ATTRIBUTES[attr]
+            data[attr] = draw(st.none() | st.sampled_from(t.choices))
+        data["session"] = {"recent_denials": draw(st.integers(0, 20))}
+        data["approval"] = {"granted": draw(st.booleans())}
+        if strings:
+            data["command"] = draw(st.none() | st.sampled_from(strings))
+        return parse_action(data, trusted=True)
+
+    return actions()
+
+
+def check_invariant(
+    policy_set: PolicySet, inv: InvariantCase, examples: int = 300, seed: int | None = 0
+) -> CaseResult:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+
+    result = CaseResult(inv.description, inv.module, True, kind="invariant")
+    applied = 0
+    failure: list[tuple[Action, Verdict]] = []
+
+    @settings(
+        max_examples=examples,
+        derandomize=seed is not None,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(action_strategy(policy_set))
+    def prop(action: Action) -> None:
+        nonlocal applied
+        model = policy_set.program.evaluate(action_facts(action))
+        if not model.holds(inv.predicate):
+            return
+        applied += 1
+        verdict = evaluate(policy_set, action, proofs=False)
+        if not meets(verdict.effect, inv.bound, inv.effect):
+            failure[:] = [(action, verdict)]
+            raise AssertionError("invariant violated")
+
+    try:
+        prop()
+    except AssertionError:
+        pass
+    except Unsatisfiable:
+        pass
+    result.examples = examples
+    if failure:
+        action, verdict = failure[-1]
+        result.passed = False
+        bound = {"exactly": "", "at_least": "at least ", "not": "not "}[inv.bound]
+        result.messages.append(
+            f"invariant {inv.id} requires {bound}{inv.effect}, but this action got "
+            f"{verdict.effect}: {action.model_dump_json(exclude_defaults=True)}"
+        )
+        result.verdict = verdict
+    elif applied == 0:
+        result.passed = False
+        result.messages.append(
+            f"invariant {inv.id} never applied in {examples} generated actions, so it proves "
+            "nothing; make its 'when' reachable or the policies' values more specific"
+        )
+    else:
+        result.messages.append(f"held on {applied} of {examples} generated actions")
+    return result
