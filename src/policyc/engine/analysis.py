@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from policyc.engine.builtins import BUILTINS, check_pattern
 from policyc.engine.errors import (
@@ -491,13 +490,11 @@ def _plan(st: _State) -> None:
                 preds,
                 tuple(rule_ids),
                 tuple(always),
-                MappingProxyType(
-                    {
-                        k: MappingProxyType({v: tuple(ids) for v, ids in by_value.items()})
-                        for k, by_value in keyed.items()
-                    }
-                ),
-                MappingProxyType({p: tuple(sorted(t)) for p, t in sorted(triggers.items())}),
+                {
+                    k: {v: tuple(ids) for v, ids in by_value.items()}
+                    for k, by_value in keyed.items()
+                },
+                {p: tuple(sorted(t)) for p, t in sorted(triggers.items())},
                 frozenset(lower),
             )
         )

@@ -100,7 +100,7 @@ class CompiledProgram:
 
     def __init__(self, program: AnalysedProgram) -> None:
         self.program = program
-        self._fns: dict[bool, list[tuple[PlanFunction, list[PlanFunction]]]] = {}
+        self._fns: dict[bool, list[Any]] = {}
         self.base: dict[str, Relation] = {}
         for pred, values, _pos in program.facts:
             rel = self.base.get(pred)
@@ -109,16 +109,33 @@ class CompiledProgram:
             rel.rows.setdefault(values, 0)
         self.base_predicates = frozenset(self.base)
 
-    def functions(self, record: bool) -> list[tuple[PlanFunction, list[PlanFunction]]]:
+    def functions(self, record: bool) -> list[Any]:
+        """Per rule ``[full_plan, [delta_plans…]]``. Each starts as a stub that generates and
+        compiles its code on first call and puts the real function in its place: a process that
+        decides one action compiles only the plans that action reaches."""
         fns = self._fns.get(record)
         if fns is None:
             fns = []
             for plan in self.program.plans:
-                full, _ = compile_plan(plan, plan.full, record)
-                deltas = [compile_plan(plan, d, record)[0] for d in plan.deltas]
-                fns.append((full, deltas))
+                entry: list[Any] = [None, [None] * len(plan.deltas)]
+                entry[0] = _stub(entry, None, plan, plan.full, record)
+                for k, steps in enumerate(plan.deltas):
+                    entry[1][k] = _stub(entry, k, plan, steps, record)
+                fns.append(entry)
             self._fns[record] = fns
         return fns
+
+
+def _stub(entry: list[Any], k: int | None, plan: Any, steps: Any, record: bool) -> PlanFunction:
+    def first_call(G: Any, N: Any, D: Any, NEW: Any, L: int) -> None:
+        fn, _ = compile_plan(plan, steps, record)
+        if k is None:
+            entry[0] = fn
+        else:
+            entry[1][k] = fn
+        fn(G, N, D, NEW, L)
+
+    return first_call
 
 
 def run(
@@ -151,7 +168,7 @@ def run(
 def _run_stratum(
     stratum: Stratum,
     G: dict[str, Relation],
-    fns: list[tuple[PlanFunction, list[PlanFunction]]],
+    fns: list[Any],
     record: bool,
     given: frozenset[str],
 ) -> None:
@@ -221,7 +238,7 @@ def _run_stratum(
 def _run_deltas(
     delta: list[tuple[str, list[Row]]],
     triggers: Mapping[str, tuple[tuple[int, int], ...]],
-    fns: list[tuple[PlanFunction, list[PlanFunction]]],
+    fns: list[Any],
     visible: dict[str, Relation],
     G: dict[str, Relation],
     new: dict[str, dict[Row, Witness]],

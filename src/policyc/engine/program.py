@@ -30,10 +30,17 @@ _PRED = re.compile(r"^[a-z][A-Za-z0-9_]*(\.[a-z][A-Za-z0-9_]*)*$")
 class Program:
     """An analysed, ready-to-run Datalog program. Immutable; safe to evaluate many times."""
 
-    def __init__(self, rules: Sequence[Rule], source_name: str = "<program>") -> None:
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        source_name: str = "<program>",
+        analysed: AnalysedProgram | None = None,
+    ) -> None:
+        """Analyse ``rules`` (or trust ``analysed``, the result of analysing exactly these rules,
+        as a verified cache provides)."""
         self.source_name = source_name
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self.analysed: AnalysedProgram = analyse(self.rules)
+        self.analysed: AnalysedProgram = analysed if analysed is not None else analyse(self.rules)
         self._compiled = CompiledProgram(self.analysed)
         self._fact_sources: dict[tuple[str, tuple[Value, ...]], Position | None] = {}
         for pred, values, pos in self.analysed.facts:
