@@ -16,8 +16,10 @@ $(STAMP)-%: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[$*]'
 	@touch $@
 
-## run: the main job: evaluate the example Datalog program and explain a derived fact
+## run: the main job: check and test the example policies, then explain a Datalog derivation
 run: $(STAMP)-test
+	$(BIN)/policyc check examples/policies
+	$(BIN)/policyc test examples/policies
 	$(BIN)/policyc datalog examples/datalog/reachability.dl \
 	    --facts examples/datalog/reachability.facts.json \
 	    --query reachable --explain 'reachable("laptop", "database")'

@@ -66,3 +66,8 @@ class PolicySet:
     digest: str = ""
     disabled: dict[str, str | None] = field(default_factory=dict)
     entries: tuple[str, ...] = ()  # the modules given (not those only imported)
+    by_predicate: dict[str, OutcomeRule] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_predicate:
+            self.by_predicate.update({r.predicate: r for r in self.outcomes.values()})

@@ -18,7 +18,7 @@ from policyc.action.model import ACTION_TYPES, Action, ActionError, parse_action
 from policyc.action.schema import ATTRIBUTES
 from policyc.engine.builtins import glob_to_regex
 from policyc.engine.decisions import RANK, resolve
-from policyc.engine.ir import BuiltinCall, Const, Negation, Rule
+from policyc.engine.ir import Atom, BuiltinCall, Const, Negation, Rule
 from policyc.engine.proofs import Proof
 from policyc.lang.policy_set import InvariantCase, OutcomeRule, PolicySet, TestCase
 from policyc.normalize import action_facts
@@ -61,7 +61,7 @@ def render_reason(rule: OutcomeRule, args: tuple[Any, ...], action: Action) -> s
 
 def evaluate(policy_set: PolicySet, action: Action, proofs: bool = True) -> Verdict:
     model = policy_set.program.evaluate(action_facts(action), proofs=proofs)
-    by_predicate = {r.predicate: r for r in policy_set.outcomes.values()}
+    by_predicate = policy_set.by_predicate
     fired = []
     for pred in model.derived_with_prefix("outcome."):
         rule = by_predicate.get(pred)
@@ -161,11 +161,38 @@ def _program_strings(rules: list[Rule]) -> tuple[list[str], list[str]]:
     return sorted(strings), sorted(patterns)
 
 
-def action_strategy(policy_set: PolicySet) -> Any:
-    """Hypothesis strategy for actions built from what the policies talk about."""
+# Which action types produce an input fact (so that generation can aim at an invariant's `when`).
+_PRODUCERS = {
+    "reads_file": ("file.read", "file.list"),
+    "writes_file": ("file.write", "file.edit"),
+    "deletes_file": ("file.delete",),
+}
+
+
+def action_strategy(policy_set: PolicySet, focus: InvariantCase | None = None) -> Any:
+    """Hypothesis strategy for actions built from what the policies talk about; with ``focus``,
+    half of the actions are built from what that invariant's ``when`` mentions."""
     from hypothesis import strategies as st
 
-    strings, patterns = _program_strings(list(policy_set.program.rules))
+    general = _actions(list(policy_set.program.rules), ACTION_TYPES)
+    if focus is None:
+        return general
+    rules = [r for r in policy_set.program.rules if r.head.predicate == focus.predicate]
+    types: list[str] = []
+    for r in rules:
+        for lit in r.body:
+            if isinstance(lit, Atom):
+                types += _PRODUCERS.get(lit.predicate, ())
+                if lit.predicate == "action.action_type" and isinstance(lit.args[0], Const):
+                    types.append(str(lit.args[0].value))
+    types = sorted(set(types) & set(ACTION_TYPES)) or list(ACTION_TYPES)
+    return st.one_of(_actions(rules, tuple(types)), general)
+
+
+def _actions(rules: list[Rule], action_types: tuple[str, ...] | list[str]) -> Any:
+    from hypothesis import strategies as st
+
+    strings, patterns = _program_strings(rules)
     pattern_strategies = []
     for p in patterns:
         try:
@@ -196,7 +223,7 @@ def action_strategy(policy_set: PolicySet) -> Any:
 
     @st.composite
     def actions(draw: Callable[[Any], Any]) -> Action:
-        data: dict[str, Any] = {"action_type": draw(st.sampled_from(ACTION_TYPES))}
+        data: dict[str, Any] = {"action_type": draw(st.sampled_from(action_types))}
         path, cwd = disguise(draw, draw(absolute))
         data["resource"] = {"path": path}
         if cwd is not None:
@@ -230,7 +257,7 @@ def check_invariant(
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(action_strategy(policy_set))
+    @given(action_strategy(policy_set, inv))
     def prop(action: Action) -> None:
         nonlocal applied
         model = policy_set.program.evaluate(action_facts(action))
