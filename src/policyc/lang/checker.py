@@ -92,32 +92,58 @@ def lint(c: Compiler) -> list[Diagnostic]:
                     item.id_span,
                 )
             )
-    # redundancy: B fires only when A fires, same effect
+    # redundancy: B fires only when A fires, same effect. Each body of A is filed under its
+    # rarest literal; a body of B can only contain A's body if it contains that literal, so
+    # candidates come from B's own literals (linear in practice, not quadratic).
     plain = {
         rid: [_canonical(lits, attrs) for lits, attrs in bodies]
         for rid, bodies in satisfiable.items()
         if bodies and not c.outcome_items[rid].unless
     }
+    frequency: dict[str, int] = {}
+    for canon_bodies in plain.values():
+        for body in canon_bodies:
+            for lit in body:
+                frequency[lit] = frequency.get(lit, 0) + 1
+    index: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for rid, canon_bodies in plain.items():
+        for body in canon_bodies:
+            if body:
+                key = min(body, key=lambda lit: (frequency[lit], lit))
+                index.setdefault(key, []).append((rid, body))
     for b_id, b_bodies in plain.items():
         b = c.outcome_items[b_id]
-        for a_id, a_bodies in plain.items():
-            a = c.outcome_items[a_id]
-            if a_id == b_id or a.effect != b.effect:
-                continue
-            if all(any(ab <= bb for ab in a_bodies) for bb in b_bodies) and not (
-                all(any(bb <= ab for bb in b_bodies) for ab in a_bodies) and a_id > b_id
-            ):
-                out.append(
-                    Diagnostic(
-                        "redundant_rule",
-                        "warning",
-                        f"rule '{b_id}' is redundant: '{a_id}' ({a.span}) has the same effect "
-                        f"and fires whenever '{b_id}' does",
-                        b.id_span,
-                        "remove one of them, or make their conditions differ",
-                    )
-                )
+        # rules whose bodies all lie inside some body of B, for every body of B
+        covering: set[str] | None = None
+        for bb in b_bodies:
+            found = {
+                a_id
+                for lit in bb
+                for a_id, ab in index.get(lit, ())
+                if a_id != b_id and c.outcome_items[a_id].effect == b.effect and ab <= bb
+            }
+            covering = found if covering is None else covering & found
+            if not covering:
                 break
+        for a_id in sorted(covering or ()):
+            a_bodies = plain[a_id]
+            # A must cover every body of B, and mutual cover reports only one of the pair
+            if not all(any(ab <= bb for ab in a_bodies) for bb in b_bodies):
+                continue
+            if all(any(bb <= ab for bb in b_bodies) for ab in a_bodies) and a_id > b_id:
+                continue
+            a = c.outcome_items[a_id]
+            out.append(
+                Diagnostic(
+                    "redundant_rule",
+                    "warning",
+                    f"rule '{b_id}' is redundant: '{a_id}' ({a.span}) has the same effect "
+                    f"and fires whenever '{b_id}' does",
+                    b.id_span,
+                    "remove one of them, or make their conditions differ",
+                )
+            )
+            break
     # allow overlapping deny (informational)
     allows = [rid for rid in satisfiable if c.outcome_items[rid].effect == "allow"]
     denies = [
@@ -126,7 +152,7 @@ def lint(c: Compiler) -> list[Diagnostic]:
         if EFFECTS.index(c.outcome_items[rid].effect) >= EFFECTS.index("deny")
     ]
     for a_id in allows:
-        for d_id in denies:
+        for d_id in denies:  # one note per allow rule is enough to make the point
             if _overlap(satisfiable[a_id], satisfiable[d_id]):
                 item = c.outcome_items[a_id]
                 out.append(
@@ -139,6 +165,7 @@ def lint(c: Compiler) -> list[Diagnostic]:
                         item.id_span,
                     )
                 )
+                break
     # definitions nothing uses (in the modules given, not the libraries they import)
     for d in c.defined.values():
         scope = c.scopes.get(d.module)
