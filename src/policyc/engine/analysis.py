@@ -226,7 +226,11 @@ def _check_builtins(st: _State) -> None:
 def _bindings(rule: Rule) -> set[str]:
     """Variables a body binds: positive atoms, then assignments and built-in outputs to fixpoint."""
     bound = {
-        v.name for lit in rule.body if isinstance(lit, Atom) for v in lit.args if isinstance(v, Var)
+        v.name
+        for lit in rule.body
+        if isinstance(lit, Atom)
+        for v in lit.args
+        if isinstance(v, Var) and not v.anonymous
     }
     changed = True
     while changed:

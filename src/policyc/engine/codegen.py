@@ -182,6 +182,7 @@ _RUNTIME: dict[str, Any] = {
 }
 
 PlanFunction = Callable[[Any, Any, Any, Any, int], None]
+MAX_NESTING = 16  # loops per generated function (CPython's limit on nested blocks is 20)
 
 
 class _Gen:
@@ -195,6 +196,9 @@ class _Gen:
         self.vars: dict[str, str] = {}  # Datalog variable → Python local
         self.tuples: dict[int, str] = {}  # premise index → local holding its tuple
         self.tmp = 0
+        # finished functions (header, setup lines, body lines); None is the entry function
+        self.parts: list[tuple[str | None, list[str], list[str]]] = []
+        self.header: str | None = None
 
     def const(self, value: Any) -> str:
         self.consts.append(value)
@@ -242,7 +246,23 @@ class _Gen:
             f"        H = NEW[{hp}] = {{}}",
             f"    T = N.get({hp}, EMPTY).rows",
         ]
-        return "\n".join(prologue + self.setup + self.lines) + "\n", self.consts
+        self.parts.append((self.header, self.setup, self.lines))
+        chunks = []
+        for header, setup, lines in self.parts:
+            chunks.append("\n".join([*(prologue if header is None else [header]), *setup, *lines]))
+        return "\n\n".join(chunks) + "\n", self.consts
+
+    def split(self, depth: int) -> int:
+        """Continue in a new function: CPython allows only 20 nested blocks in one function, and
+        every joined atom opens one. The current bindings become the new function's parameters."""
+        name = self.fresh("cont")
+        params = ["G", "N", "D", "H", "T", "L"]
+        params += sorted(set(self.vars.values()) | set(self.tuples.values()))
+        self.emit(depth, f"{name}({', '.join(params)})")
+        self.parts.append((self.header, self.setup, self.lines))
+        self.header = f"def {name}({', '.join(params)}):"
+        self.setup, self.lines = [], []
+        return 1
 
     @staticmethod
     def key_expr(parts: list[str]) -> str:
@@ -276,6 +296,8 @@ class _Gen:
         return "continue" if depth > 1 else "return"
 
     def scan(self, step: Scan, depth: int) -> int:
+        if depth >= MAX_NESTING:
+            depth = self.split(depth)
         atom = step.atom
         t = self.fresh("t")
         self.tuples[step.premise] = t

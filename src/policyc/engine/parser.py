@@ -39,17 +39,10 @@ from policyc.engine.syntax import blank, describe_syntax_error, error_offset
 
 ANNOTATIONS = ("id", "source")
 MAX_EXPRESSION_DEPTH = 64
+MAX_INTEGER_DIGITS = 4000  # below Python's own limit on converting digit strings
 
 # Terminal names in plain words, for "expected ..." in syntax errors.
 _WORDS = {
-    "NAME": "a name",
-    "VAR": "a variable",
-    "STRING": "a string",
-    "INT": "an integer",
-    "FLOAT": "a number",
-    "COMPOP": "a comparison (=, !=, <, <=, >, >=)",
-    "ADDOP": "'+' or '-'",
-    "MULOP": "'*', '/' or 'mod'",
     "LPAR": "'('",
     "RPAR": "')'",
     "COMMA": "','",
@@ -74,7 +67,18 @@ def _parser() -> Lark:
 
 
 def parse_rules(text: str, source_name: str = "<program>") -> list[Rule]:
-    """Parse a whole program; raises :class:`DatalogErrors` holding every syntax error found."""
+    """Parse a whole program; raises :class:`DatalogErrors` holding every error found."""
+    rules, errors = parse_rules_collecting(text, source_name)
+    if errors:
+        raise DatalogErrors(errors)
+    return rules
+
+
+def parse_rules_collecting(
+    text: str, source_name: str = "<program>"
+) -> tuple[list[Rule], list[DatalogError]]:
+    """Parse a program; raise on syntax errors, but return the rules together with the other
+    errors found while building them (annotations, ids), so analysis can report its own too."""
     errors: list[DatalogError] = []
     current = text
     tree: Tree[Token] | None = None
@@ -91,9 +95,7 @@ def parse_rules(text: str, source_name: str = "<program>") -> list[Rule]:
     builder = _Builder(source_name)
     rules = [builder.statement(st) for st in tree.children if isinstance(st, Tree)]
     rules = _assign_ids(rules, builder.errors)
-    if builder.errors:
-        raise DatalogErrors(builder.errors)
-    return rules
+    return rules, builder.errors
 
 
 def parse_atom(text: str, source_name: str = "<query>") -> Atom:
@@ -157,6 +159,14 @@ class _Builder:
         self.errors: list[DatalogError] = []
         self._anon = 0
         self._too_deep = False
+
+    def integer(self, text: str, pos: Position | None) -> int:
+        if len(text) > MAX_INTEGER_DIGITS:
+            self.errors.append(
+                DatalogSyntaxError(f"integer literal longer than {MAX_INTEGER_DIGITS} digits", pos)
+            )
+            return 0
+        return int(text)
 
     def finite(self, text: str, pos: Position | None) -> float:
         value = float(text)
@@ -277,18 +287,18 @@ class _Builder:
             name = str(node.children[0])
             if name == "_":
                 self._anon += 1
-                return Var(f"_{self._anon}", pos, anonymous=True)
+                return Var(f"_?{self._anon}", pos, anonymous=True)
             return Var(name, pos)
         if kind == "ident":
             return Const(str(node.children[0]), pos)
         if kind == "string":
             return Const(_string(str(node.children[0])), pos)
         if kind == "int":
-            return Const(int(str(node.children[0])), pos)
+            return Const(self.integer(str(node.children[0]), pos), pos)
         if kind == "float":
             return Const(self.finite(str(node.children[0]), pos), pos)
         if kind == "neg_int":
-            return Const(-int(str(node.children[0])), pos)
+            return Const(-self.integer(str(node.children[0]), pos), pos)
         if kind == "neg_float":
             return Const(-self.finite(str(node.children[0]), pos), pos)
         if kind == "true":
@@ -307,7 +317,7 @@ class _Builder:
 
 
 def _string(token: str) -> str:
-    value = json.loads(token)
+    value = json.loads(token, strict=False)  # raw tabs and other control characters are kept
     assert isinstance(value, str)
     return value
 

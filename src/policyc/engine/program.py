@@ -18,7 +18,7 @@ from policyc.engine.ir import (
     to_engine_value,
     to_python_value,
 )
-from policyc.engine.parser import parse_atom, parse_rules
+from policyc.engine.parser import parse_atom, parse_rules_collecting
 from policyc.engine.proofs import Proof, build_proof
 
 PyValue = str | int | float | bool
@@ -247,4 +247,11 @@ def _show(v: Any) -> str:
 
 def parse_program(text: str, source_name: str = "<program>") -> Program:
     """Parse and analyse Datalog text; raises :class:`DatalogErrors` listing every error found."""
-    return Program(parse_rules(text, source_name), source_name)
+    rules, errors = parse_rules_collecting(text, source_name)
+    if not errors:
+        return Program(rules, source_name)
+    try:
+        analyse(rules)
+    except DatalogErrors as e:
+        errors += [x for x in e.errors if x.code != "duplicate_rule_id"]
+    raise DatalogErrors(errors)

@@ -48,8 +48,23 @@ def join_words(words: list[str]) -> str:
 
 
 def end_position(text: str) -> tuple[int, int]:
-    lines = text.split("\n")
+    """Just after the last character that is not white space (where something is missing)."""
+    body = text.rstrip()
+    lines = body.split("\n")
     return len(lines), len(lines[-1]) + 1
+
+
+def _after_last_token(parser: Lark, text: str) -> tuple[int, int]:
+    """Just after the last token (comments and white space after it do not count)."""
+    last: Token | None = None
+    try:
+        for tok in parser.lex(text):
+            last = tok
+    except Exception:  # the text does not even lex: fall back to the last visible character
+        return end_position(text)
+    if last is None or last.end_line is None or last.end_column is None:
+        return end_position(text)
+    return last.end_line, last.end_column
 
 
 def error_offset(e: UnexpectedInput, text: str) -> int:
@@ -86,7 +101,9 @@ def describe_syntax_error(
         offset = e.pos_in_stream or 0
         ch = text[offset] if offset < len(text) else ""
         msg = f"unexpected character {ch!r}"
-        if ch == '"':
+        if text.startswith("/*", offset):
+            msg = "unterminated block comment: '/*' has no closing '*/'"
+        elif ch == '"':
             msg = "unterminated string or invalid escape in string"
         expected = set(e.allowed or ())
         line, col = e.line, e.column
@@ -95,7 +112,7 @@ def describe_syntax_error(
         tok = e.token
         if tok.type == "$END":
             msg = "unexpected end of text"
-            line, col = end_position(text)
+            line, col = _after_last_token(parser, text)
             width = 1
         else:
             msg = f"unexpected {describe_token(tok, words)}"
@@ -104,9 +121,12 @@ def describe_syntax_error(
         expected = set(e.accepts or e.expected or ())
     else:  # UnexpectedEOF
         msg = "unexpected end of text"
-        line, col = end_position(text)
+        line, col = _after_last_token(parser, text)
         expected = set(getattr(e, "expected", ()) or ())
         width = 1
+    if text.startswith("/*", error_offset(e, text)) and "*/" not in text[error_offset(e, text) :]:
+        msg = "unterminated block comment: '/*' has no closing '*/'"
+        expected = set()
     if expected:
         msg += "; expected " + join_words(terminal_words(parser, expected, words))
     return msg, Position(source_name, line, col, line, col + width)

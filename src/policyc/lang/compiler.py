@@ -850,7 +850,7 @@ class Compiler:
         if isinstance(e, PVar):
             if e.anonymous:
                 body.counter += 1
-                return Var(f"_{body.counter}", e.span, anonymous=True)
+                return Var(f"_?{body.counter}", e.span, anonymous=True)
             return Var(e.name, e.span)
         if isinstance(e, PConst):
             return Const(_engine_value(e.value), e.span)

@@ -135,7 +135,7 @@ def _item_bounds(text: str, offset: int) -> tuple[int, int]:
 
 
 def parse_json_string(token: str) -> str:
-    value = json.loads(token)
+    value = json.loads(token, strict=False)  # raw tabs and other control characters are kept
     assert isinstance(value, str)
     return value
 
@@ -144,6 +144,14 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.diagnostics: list[Diagnostic] = []
+
+    def integer(self, text: str, at: Position | None) -> int:
+        if len(text) > 4000:
+            self.diagnostics.append(
+                Diagnostic("syntax_error", "error", "integer literal longer than 4000 digits", at)
+            )
+            return 0
+        return int(text)
 
     def span(self, node: Any) -> Position | None:
         meta = getattr(node, "meta", None)
@@ -255,7 +263,7 @@ class _Builder:
             if kind == "reason_clause":
                 reason = parse_json_string(str(clause.children[0]))
             elif kind == "risk_clause":
-                risk = int(str(clause.children[0]))
+                risk = self.integer(str(clause.children[0]), self.span(clause))
             elif kind == "approver_clause":
                 approver = parse_json_string(str(clause.children[0]))
             elif kind == "tags_clause":
@@ -322,7 +330,7 @@ class _Builder:
         if kind == "string":
             return PConst(parse_json_string(str(c[0])), sp)
         if kind == "int":
-            return PConst(int(str(c[0])), sp)
+            return PConst(self.integer(str(c[0]), sp), sp)
         if kind == "float":
             return PConst(float(str(c[0])), sp)
         if kind == "true":
@@ -376,11 +384,11 @@ class _Builder:
         if kind == "string":
             return parse_json_string(str(c[0]))
         if kind == "int":
-            return int(str(c[0]))
+            return self.integer(str(c[0]), self.span(node))
         if kind == "float":
             return float(str(c[0]))
         if kind == "neg_int":
-            return -int(str(c[0]))
+            return -self.integer(str(c[0]), self.span(node))
         if kind == "neg_float":
             return -float(str(c[0]))
         if kind == "true":
