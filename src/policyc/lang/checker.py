@@ -36,6 +36,19 @@ class CheckResult:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
+_MAYBE_FROM_MISSING_ITEMS = {
+    "unknown_predicate",
+    "unknown_rule_id",
+    "unused_predicate",
+    "redundant_rule",
+    "allow_overlaps_deny",
+    "no_default",
+    "unbound_template_variable",
+    "unsafe_variable",
+    "arity_mismatch",
+}
+
+
 def check_paths(paths: Iterable[str | Path]) -> CheckResult:
     return check_sources(load(paths))
 
@@ -47,17 +60,19 @@ def check_texts(texts: dict[str, str]) -> CheckResult:
 def check_sources(sources: Sources) -> CheckResult:
     diagnostics = list(sources.diagnostics)
     policy_set = None
-    if not any(d.code == "syntax_error" for d in diagnostics):
-        compiler = Compiler(sources.modules, sources.entries)
-        try:
-            policy_set = compiler.run()
-            diagnostics += compiler.diagnostics
-            diagnostics += lint(compiler)
-        except Exception as e:  # fail closed: a crash in the checker refuses the policy set
-            diagnostics.append(
-                Diagnostic("internal_error", "error", f"{type(e).__name__}: {e}", None)
-            )
-            policy_set = None
+    broken = any(d.code == "syntax_error" for d in diagnostics)
+    compiler = Compiler(sources.modules, sources.entries)
+    try:
+        policy_set = compiler.run()
+        found = compiler.diagnostics + lint(compiler)
+        if broken:
+            # Items lost to syntax errors may define what others use: report only what
+            # cannot be a consequence of a missing item.
+            found = [d for d in found if d.code not in _MAYBE_FROM_MISSING_ITEMS]
+        diagnostics += found
+    except Exception as e:  # fail closed: a crash in the checker refuses the policy set
+        diagnostics.append(Diagnostic("internal_error", "error", f"{type(e).__name__}: {e}", None))
+        policy_set = None
     if any(d.severity == "error" for d in diagnostics):
         policy_set = None
     diagnostics = sorted(set(diagnostics), key=Diagnostic.sort_key)
