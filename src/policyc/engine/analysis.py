@@ -41,6 +41,7 @@ from policyc.engine.ir import (
     Value,
     Var,
     expr_vars,
+    literal_vars,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +461,7 @@ def _plan(st: _State) -> None:
     for i, rule in enumerate(st.rules):
         positives = tuple(lit for lit in rule.body if isinstance(lit, Atom))
         names = sorted(
-            {v.name for lit in rule.body for v in _lit_vars(lit) if not v.anonymous}
+            {v.name for lit in rule.body for v in literal_vars(lit) if not v.anonymous}
             | {v.name for v in rule.head.args if isinstance(v, Var)}
         )
         full = _order(rule, positives, None)
@@ -510,14 +511,6 @@ def _discriminator(positives: Sequence[Atom]) -> tuple[tuple[str, int], Value] |
             if isinstance(a, Const):
                 return (atom.predicate, pos), a.value
     return None
-
-
-def _lit_vars(lit: Literal) -> list[Var]:
-    if isinstance(lit, Atom | BuiltinCall):
-        return [a for a in lit.args if isinstance(a, Var)]
-    if isinstance(lit, Negation):
-        return [a for a in lit.atom.args if isinstance(a, Var)]
-    return expr_vars(lit.left) + expr_vars(lit.right)
 
 
 def _order(rule: Rule, positives: tuple[Atom, ...], delta: int | None) -> tuple[Step, ...]:

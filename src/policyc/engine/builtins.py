@@ -101,13 +101,7 @@ def glob_to_regex(pattern: str) -> str:
             out.append("[^/]")
             i += 1
         elif c == "[":
-            j = i + 1
-            if j < n and pattern[j] in "!^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 1
+            j = _class_end(pattern, i)
             if j >= n:
                 raise PatternError(f"invalid glob {pattern!r}: unclosed '['")
             body = pattern[i + 1 : j]
@@ -144,6 +138,20 @@ def glob_to_regex(pattern: str) -> str:
     if depth:
         raise PatternError(f"invalid glob {pattern!r}: unclosed '{{'")
     return "(?s)^" + "".join(out) + "$"  # (?s): '.' in '**' also crosses newlines
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the ']' closing the class opened at ``start`` (``len`` if unclosed); a ']'
+    right after '[' or '[!' is a member, not the end."""
+    n = len(pattern)
+    j = start + 1
+    if j < n and pattern[j] in "!^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n and pattern[j] != "]":
+        j += 1
+    return j
 
 
 def _class_holds_slash(body: str) -> bool:
@@ -212,14 +220,7 @@ def _required_literal(pattern: str) -> str:
         if c in "?[{\\":
             flush()
             if c == "[":  # skip the class exactly as glob_to_regex reads it
-                j = i + 1
-                if j < n and pattern[j] in "!^":
-                    j += 1
-                if j < n and pattern[j] == "]":
-                    j += 1
-                while j < n and pattern[j] != "]":
-                    j += 1
-                i = j + 1
+                i = _class_end(pattern, i) + 1
             elif c == "{":
                 depth = 0
                 while i < n:

@@ -43,23 +43,7 @@ class Relation:
         idx = self.indexes.get(cols)
         if idx is None:
             idx = {}
-            if len(cols) == 1:
-                c = cols[0]
-                for t in self.rows:
-                    k = t[c]
-                    bucket = idx.get(k)
-                    if bucket is None:
-                        idx[k] = [t]
-                    else:
-                        bucket.append(t)
-            else:
-                for t in self.rows:
-                    k = tuple([t[c] for c in cols])  # type: ignore[assignment]
-                    bucket = idx.get(k)
-                    if bucket is None:
-                        idx[k] = [t]
-                    else:
-                        bucket.append(t)
+            _file(idx, cols, self.rows)
             self.indexes[cols] = idx
         return idx
 
@@ -67,26 +51,31 @@ class Relation:
         """Add tuples known to be absent, keeping every built index up to date."""
         self.rows.update(new)
         for cols, idx in self.indexes.items():
-            if len(cols) == 1:
-                c = cols[0]
-                for t in new:
-                    k = t[c]
-                    bucket = idx.get(k)
-                    if bucket is None:
-                        idx[k] = [t]
-                    else:
-                        bucket.append(t)
-            else:
-                for t in new:
-                    k = tuple([t[c] for c in cols])  # type: ignore[assignment]
-                    bucket = idx.get(k)
-                    if bucket is None:
-                        idx[k] = [t]
-                    else:
-                        bucket.append(t)
+            _file(idx, cols, new)
 
     def copy(self) -> Relation:
         return Relation(dict(self.rows))
+
+
+def _file(idx: dict[Any, list[Row]], cols: tuple[int, ...], rows: Iterable[Row]) -> None:
+    """File ``rows`` in an index on ``cols`` (a single column is keyed by its bare value)."""
+    if len(cols) == 1:
+        c = cols[0]
+        for t in rows:
+            k = t[c]
+            bucket = idx.get(k)
+            if bucket is None:
+                idx[k] = [t]
+            else:
+                bucket.append(t)
+        return
+    for t in rows:
+        key = tuple([t[c] for c in cols])
+        bucket = idx.get(key)
+        if bucket is None:
+            idx[key] = [t]
+        else:
+            bucket.append(t)
 
 
 def height_of(w: Witness) -> int:
