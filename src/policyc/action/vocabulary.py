@@ -56,32 +56,9 @@ _FACTS = [
         "deletes_file", (("path", "string"),), "the action deletes this file or directory"
     ),
     InputPredicate(
-        "command", (("name", "string"),), "a simple command the action runs (program name)"
-    ),
-    InputPredicate(
-        "command_arg", (("name", "string"), ("arg", "string")), "an argument of a command"
-    ),
-    InputPredicate(
-        "command_flag",
-        (("name", "string"), ("flag", "string")),
-        "a normalized flag of a command (`--recursive`)",
-    ),
-    InputPredicate("contacts_host", (("host", "string"),), "the action connects to this host"),
-    InputPredicate("uploads_to", (("host", "string"),), "the action sends data to this host"),
-    InputPredicate(
         "unresolved",
         (("kind", "string"), ("detail", "string")),
         "a part of the action that could not be resolved statically",
-    ),
-    InputPredicate(
-        "secret_found",
-        (("kind", "string"), ("field", "string")),
-        "a secret of this kind appears in this field",
-    ),
-    InputPredicate(
-        "sql_statement",
-        (("kind", "string"), ("object", "string")),
-        "an SQL statement the action runs",
     ),
 ]
 

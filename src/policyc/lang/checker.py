@@ -13,7 +13,19 @@ from pathlib import Path
 
 from policyc.action.schema import ATTRIBUTES
 from policyc.action.vocabulary import ATTRIBUTE_PREFIX
-from policyc.engine.ir import Atom, Comparison, Const, Literal, Negation, Term, Value, Var
+from policyc.engine.builtins import check_pattern
+from policyc.engine.ir import (
+    Atom,
+    BuiltinCall,
+    Comparison,
+    Const,
+    Literal,
+    Negation,
+    Rule,
+    Term,
+    Value,
+    Var,
+)
 from policyc.lang.ast import EFFECTS
 from policyc.lang.compiler import Compiler
 from policyc.lang.diagnostics import Diagnostic
@@ -181,6 +193,7 @@ def lint(c: Compiler) -> list[Diagnostic]:
                     )
                 )
                 break
+    out += _pattern_facts(c)
     # definitions nothing uses (in the modules given, not the libraries they import)
     for d in c.defined.values():
         scope = c.scopes.get(d.module)
@@ -194,6 +207,49 @@ def lint(c: Compiler) -> list[Diagnostic]:
                 d.position,
             )
         )
+    return out
+
+
+def _pattern_facts(c: Compiler) -> list[Diagnostic]:
+    """Facts whose values a rule uses as glob or regex patterns must compile, like constants."""
+    facts: dict[str, list[Rule]] = {}
+    for r in c.rules:
+        if r.is_fact:
+            facts.setdefault(r.head.predicate, []).append(r)
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int, str]] = set()
+    for r in c.rules:
+        for lit in r.body:
+            if not isinstance(lit, BuiltinCall) or lit.name not in ("glob", "regex"):
+                continue
+            pattern = lit.args[1] if len(lit.args) > 1 else None
+            if not isinstance(pattern, Var):
+                continue
+            for atom in r.body:
+                if not isinstance(atom, Atom):
+                    continue
+                for i, a in enumerate(atom.args):
+                    if not (isinstance(a, Var) and a.name == pattern.name):
+                        continue
+                    for fact in facts.get(atom.predicate, ()):
+                        value = fact.head.args[i]
+                        if not isinstance(value, Const) or not isinstance(value.value, str):
+                            continue
+                        key = (atom.predicate, i, value.value)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        problem = check_pattern(lit.name, value.value)
+                        if problem:
+                            out.append(
+                                Diagnostic(
+                                    f"invalid_{lit.name}",
+                                    "error",
+                                    f"{problem} (a fact used as a {lit.name} pattern by rule "
+                                    f"'{r.id}')",
+                                    fact.source,
+                                )
+                            )
     return out
 
 

@@ -72,6 +72,15 @@ CODES: dict[str, tuple[str, str]] = {
         "error",
         "A test, 'disable' or 'override' names a rule id that does not exist.",
     ),
+    "library_override": (
+        "error",
+        "An imported (library) module tries to disable or override a rule; only the project may.",
+    ),
+    "too_many_alternatives": (
+        "error",
+        "'in' lists of non-constant items expand into too many rules.",
+    ),
+    "invalid_test_action": ("error", "A test block's action does not fit the Action model."),
     "duplicate_override": ("error", "A rule is overridden twice."),
     "conflicting_default": ("error", "Modules declare different default effects."),
     "no_default": (

@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from policyc.action.model import ActionError, parse_action
 from policyc.action.schema import ATTRIBUTES, AttributeType
 from policyc.action.vocabulary import INPUT_PREDICATES, attribute_predicate
 from policyc.engine.builtins import BUILTINS, check_pattern
@@ -141,6 +142,7 @@ class Compiler:
         self.outcomes: dict[str, OutcomeRule] = {}
         self.outcome_at: dict[str, Position | None] = {}
         self.set_counter = 0
+        self.invariant_at: dict[str, Position | None] = {}
         self.tests: list[TestCase] = []
         self.invariants: list[InvariantCase] = []
         # outcome id → its lowered bodies, each with its attribute variables (name → path)
@@ -266,6 +268,7 @@ class Compiler:
                 elif isinstance(item, Outcome):
                     self.compile_outcome(item, scope, disabled, overrides)
                 elif isinstance(item, TestBlock):
+                    self.check_test_action(item)
                     self.tests.append(
                         TestCase(item.name, m.name, item.action, item.expectations, item.span)
                     )
@@ -326,6 +329,15 @@ class Compiler:
                         self.defined[name] = _Defined(
                             name, len(atom.args), atom.span, m.name, kind=kind
                         )
+                elif isinstance(item, Invariant):
+                    if item.id in self.invariant_at:
+                        self.error(
+                            "duplicate_rule_id",
+                            f"invariant id '{item.id}' is already used at {self.invariant_at[item.id]}",
+                            item.span,
+                        )
+                    else:
+                        self.invariant_at[item.id] = item.span
                 elif isinstance(item, Outcome):
                     if item.id in self.outcome_at:
                         self.error(
@@ -336,17 +348,31 @@ class Compiler:
                     else:
                         self.outcome_at[item.id] = item.id_span
 
+    def _project_only(self, m: Module, what: str, at: Position | None) -> bool:
+        if self.scopes[m.name].entry:
+            return True
+        self.error(
+            "library_override",
+            f"'{what}' in module '{m.name}', which is only imported: only the modules given to "
+            "policyc (the project) may switch off or change rules",
+            at,
+        )
+        return False
+
     def collect_disables(self) -> dict[str, tuple[Position | None, str | None]]:
         out: dict[str, tuple[Position | None, str | None]] = {}
         for m in self.modules:
             for d in m.of(Disable):
-                out[d.id] = (d.span, d.reason)
+                if self._project_only(m, "disable", d.span):
+                    out[d.id] = (d.span, d.reason)
         return out
 
     def collect_overrides(self) -> dict[str, Override]:
         out: dict[str, Override] = {}
         for m in self.modules:
             for o in m.of(Override):
+                if not self._project_only(m, "override", o.span):
+                    continue
                 if o.id in out:
                     self.error(
                         "duplicate_override",
@@ -369,13 +395,23 @@ class Compiler:
                         f"default '{d.effect}' conflicts with default '{chosen[0].effect}' at {chosen[0].span}",
                         d.span,
                     )
-        if not chosen:
+        for d in chosen:
+            if d.effect == "require_approval":
+                self.error(
+                    "missing_approver",
+                    "'default require_approval' names no approver role; write a rule with "
+                    "'approver' for the actions that need one, and another default",
+                    d.span,
+                )
+        if not chosen and self.modules:
             self.warn(
                 "no_default",
                 "no module declares a default effect; when no rule fires, the decision is deny",
                 None,
                 "add 'default allow' (or another effect) to the project's module",
             )
+            return "deny", False
+        if not chosen:
             return "deny", False
         return chosen[0].effect, True
 
@@ -488,7 +524,8 @@ class Compiler:
             for p in missing:
                 self.error(
                     "unbound_template_variable",
-                    f"the reason names {{{p}}}, but '{p}' is not bound by the 'when' conditions",
+                    f"the reason names {{{p}}}, but '{p}' is not bound by the 'when' clause at "
+                    f"{when[0].span if when else o.span}",
                     meta.reason_span,
                 )
             alternatives = self.lower_conditions(when, body)
@@ -497,7 +534,7 @@ class Compiler:
             exceptions: list[Literal] = []
             for k, unless in enumerate(o.unless, 1):
                 shared = sorted(_user_vars(when) & _user_vars(unless))
-                helper = f"{UNLESS_PREFIX}{o.id}.{count + 1}.{k}"
+                helper = f"{UNLESS_PREFIX}{o.id}.when{count + 1}.unless{k}"
                 ubody = _Body(scope, user_vars=_user_vars(when) | _user_vars(unless))
                 ualts = self.lower_conditions(tuple(when) + tuple(unless), ubody)
                 if ualts is None:
@@ -587,6 +624,17 @@ class Compiler:
             )
         )
 
+    def check_test_action(self, t: TestBlock) -> None:
+        try:
+            parse_action(t.action, trusted=True)
+        except ActionError as e:
+            for where, why in e.problems:
+                self.error(
+                    "invalid_test_action",
+                    f"test '{t.name}': the action's {where}: {why}",
+                    t.action_span or t.span,
+                )
+
     def check_tests(self) -> None:
         for t in self.tests:
             for e in t.expectations:
@@ -655,24 +703,38 @@ class Compiler:
     ) -> list[list[Literal]] | None:
         """Lower a conjunction; returns its alternatives (``in`` lists expand), or None on error."""
         before = sum(1 for d in self.diagnostics if d.severity == "error")
-        choices: list[list[list[Literal]]] = []
+        members: list[Member] = []
         for c in conditions:
             if isinstance(c, Member) and not c.negated:
-                choices.append(self.lower_member(c, body))
+                members.append(c)
             else:
                 self.lower_condition(c, body)
-        if sum(1 for d in self.diagnostics if d.severity == "error") > before:
-            return None
         # Expand `in` lists into alternative rules (each with its constant, which the rule index
-        # can discriminate on) while the number of rules stays small; the rest become fact tables.
+        # can discriminate on) while the number of rules stays small; longer lists of constants
+        # become fact tables.
         total = 1
         expanded: list[list[list[Literal]]] = []
-        for opts in sorted(choices, key=len):
-            if total * len(opts) <= MAX_ALTERNATIVES:
-                total *= len(opts)
-                expanded.append(opts)
+        for c in sorted(members, key=lambda m: len(m.items)):
+            if not c.items:
+                self.error("empty_list", "'in []' can never hold", c.span)
+                continue
+            self.check_member_types(c)
+            constants = all(isinstance(i, PConst) for i in c.items)
+            if total * len(c.items) <= MAX_ALTERNATIVES or not constants:
+                total *= len(c.items)
+                expanded.append(self.lower_member(c, body))
             else:
-                body.literals.extend(self.member_table(opts))
+                body.literals.extend(self.member_table(c, body))
+        if sum(1 for d in self.diagnostics if d.severity == "error") > before:
+            return None
+        if total > 4 * MAX_ALTERNATIVES:
+            self.error(
+                "too_many_alternatives",
+                f"these 'in' lists expand into {total} rules; use lists of constants (which become "
+                "tables) or split the rule",
+                members[0].span if members else None,
+            )
+            return None
         out = []
         for combo in itertools.product(*expanded):
             lits = list(body.literals)
@@ -681,40 +743,29 @@ class Compiler:
             out.append(lits)
         return out
 
-    def member_table(self, opts: list[list[Literal]]) -> list[Literal]:
-        """A fact table for a long ``X in [..]`` list of constants (alternatives are ``X = c``)."""
-        first = opts[0][-1]
-        assert isinstance(first, Comparison | Atom)
+    def member_table(self, c: Member, body: _Body) -> list[Literal]:
+        """``X in [c1, c2, …]`` for a long list of constants: a fact table ``set.lN(ci)`` and the
+        premise ``set.lN(X)``."""
         self.set_counter += 1
-        name = f"{SET_PREFIX}{self.set_counter}"
-        var: Term
-        prefix: list[Literal] = []
-        if isinstance(first, Atom):  # attribute = constant
-            var = Var(f"_set{self.set_counter}")
-            prefix = [Atom(first.predicate, (var,), first.position)]
-            for o in opts:
-                atom = o[-1]
-                assert isinstance(atom, Atom)
-                self.rules.append(Rule(Atom(name, (atom.args[-1],)), (), "", atom.position))
-        else:
-            left = first.left
-            assert isinstance(left, Var | Const)
-            var = left
-            for o in opts:
-                cmp = o[-1]
-                assert isinstance(cmp, Comparison) and isinstance(cmp.right, Const)
-                self.rules.append(Rule(Atom(name, (cmp.right,)), (), "", cmp.position))
-        return [*prefix, Atom(name, (var,), first.position)]
+        name = f"{SET_PREFIX}l{self.set_counter}"
+        for item in c.items:
+            assert isinstance(item, PConst)
+            self.rules.append(
+                Rule(Atom(name, (Const(_engine_value(item.value), item.span),)), (), "", item.span)
+            )
+        term = self.lower_term(c.expr, body)
+        return [Atom(name, (term,), c.span)]
 
     def lower_member(self, c: Member, body: _Body) -> list[list[Literal]]:
+        """One alternative per item. Each is lowered apart, so that every alternative carries
+        the attribute premises it needs (none borrows them from another)."""
         opts: list[list[Literal]] = []
-        if not c.items:
-            self.error("empty_list", "'in []' can never hold", c.span)
-            return [[]]
-        self.check_member_types(c)
         for item in c.items:
             sub = _Body(
-                body.scope, attr_vars=body.attr_vars, user_vars=body.user_vars, counter=body.counter
+                body.scope,
+                attr_vars=dict(body.attr_vars),
+                user_vars=body.user_vars,
+                counter=body.counter,
             )
             self.lower_condition(Compare("=", c.expr, item, c.span), sub)
             body.counter = sub.counter
@@ -982,8 +1033,22 @@ class Compiler:
     def build_program(self) -> Program | None:
         if any(d.severity == "error" for d in self.diagnostics):
             return None
+        rules, unbound = demand.transform(
+            self.rules, (OUTCOME_PREFIX, UNLESS_PREFIX, INVARIANT_PREFIX)
+        )
+        for u in unbound:
+            name = u.atom.predicate
+            self.error(
+                "unsafe_variable",
+                f"{', '.join(repr(v) for v in u.variables)} in '{name}(…)' is never bound: "
+                f"'{name}' needs that argument given (its own rules do not bind it), and no other "
+                "condition of this rule binds it",
+                u.atom.position,
+            )
+        if unbound:
+            return None
         try:
-            return Program(demand.transform(self.rules), "<policies>")
+            return Program(rules, "<policies>")
         except DatalogErrors as e:
             for err in e.errors:
                 self.engine_error(err)

@@ -14,6 +14,7 @@ node of its own (with its demand as a premise), so explanations still read like 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from policyc.engine.builtins import BUILTINS
 from policyc.engine.ir import (
@@ -65,14 +66,15 @@ def _bound(body: Sequence[Literal], needs: dict[str, set[int]]) -> set[str]:
     return bound
 
 
-def demand_positions(rules: Sequence[Rule]) -> dict[str, set[int]]:
-    """For each derived predicate, the argument positions its rules cannot bind themselves."""
+def demand_positions(rules: Sequence[Rule], roots: tuple[str, ...] = ()) -> dict[str, set[int]]:
+    """For each derived predicate, the argument positions its rules cannot bind themselves.
+    Predicates starting with a ``roots`` prefix are what callers ask for: never on demand."""
     needs: dict[str, set[int]] = {}
     changed = True
     while changed:
         changed = False
         for r in rules:
-            if not r.body and r.is_fact:
+            if (not r.body and r.is_fact) or r.head.predicate.startswith(roots):
                 continue
             bound = _bound(r.body, needs)
             for i, a in enumerate(r.head.args):
@@ -84,11 +86,24 @@ def demand_positions(rules: Sequence[Rule]) -> dict[str, set[int]]:
     return {p: s for p, s in needs.items() if s}
 
 
-def transform(rules: Sequence[Rule]) -> list[Rule]:
-    """Rewrite ``rules`` so that predicates needing demand are computed on demand."""
-    needs = demand_positions(rules)
+@dataclass(frozen=True)
+class Unbound:
+    """A use of an on-demand predicate whose demanded arguments nothing binds."""
+
+    atom: Atom
+    variables: tuple[str, ...]
+    rule: Rule
+
+
+def transform(
+    rules: Sequence[Rule], roots: tuple[str, ...] = ()
+) -> tuple[list[Rule], list[Unbound]]:
+    """Rewrite ``rules`` so that predicates needing demand are computed on demand; also return
+    the uses where nothing binds what the predicate needs (each is an unsafe variable)."""
+    needs = demand_positions(rules, roots)
+    problems: list[Unbound] = []
     if not needs:
-        return list(rules)
+        return list(rules), problems
     out: list[Rule] = []
     demand_rules: list[Rule] = []
     counters: dict[str, int] = {}
@@ -124,8 +139,13 @@ def transform(rules: Sequence[Rule]) -> list[Rule]:
                 and _lit_inputs_bound(x, bound)
             ]
             bound = _bound(support, needs)
-            if any(isinstance(a, Var) and a.name not in bound for a in head_args):
-                continue  # nothing here binds the argument: the engine reports the unsafe rule
+            missing = tuple(a.name for a in head_args if isinstance(a, Var) and a.name not in bound)
+            if missing:
+                if positions is None or not any(
+                    isinstance(a, Var) and a.name in missing for a in r.head.args
+                ):
+                    problems.append(Unbound(atom, missing, r))
+                continue
             name = DEMAND_PREFIX + atom.predicate
             n = counters[name] = counters.get(name, 0) + 1
             rid = f"{name}#{n}"
@@ -152,7 +172,7 @@ def transform(rules: Sequence[Rule]) -> list[Rule]:
                     ),
                 )
             )
-    return out + demand_rules
+    return out + demand_rules, problems
 
 
 def _lit_inputs_bound(lit: Comparison | BuiltinCall, bound: set[str]) -> bool:

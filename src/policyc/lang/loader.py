@@ -26,6 +26,7 @@ class Sources:
     modules: list[Module] = field(default_factory=list)
     entries: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # file → text, for rendering diagnostics
+    on_disk: bool = True  # False for policies given as text: their imports are not searched for
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -57,7 +58,13 @@ def policy_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnost
 
 def read_module(text: str, file: str, sources: Sources) -> Module | None:
     sources.texts[file] = text
-    module, diagnostics = parse_module(text, file)
+    try:
+        module, diagnostics = parse_module(text, file)
+    except Exception as e:  # fail closed: a parser crash refuses the file, it never passes
+        sources.diagnostics.append(
+            Diagnostic("internal_error", "error", f"{file}: {type(e).__name__}: {e}")
+        )
+        return None
     sources.diagnostics.extend(diagnostics)
     if module is None:
         return None
@@ -98,7 +105,7 @@ def load(paths: Iterable[str | Path], *, include_stdlib_when_empty: bool = False
 
 def load_texts(texts: dict[str, str]) -> Sources:
     """Load policies given as text (file name → text), resolving imports the same way."""
-    sources = Sources()
+    sources = Sources(on_disk=False)
     for file, text in texts.items():
         module = read_module(text, file, sources)
         if module is not None:
@@ -132,7 +139,7 @@ def _resolve_imports(sources: Sources) -> None:
         for imp in module.of(Import):
             if any(m.name == imp.module for m in sources.modules):
                 continue
-            if _load_sibling(sources, imp.module, module.file):
+            if sources.on_disk and _load_sibling(sources, imp.module, module.file):
                 continue
             _load_stdlib(sources, imp.module, imp)
 

@@ -41,6 +41,10 @@ from policyc.lang.ast import (
 )
 from policyc.lang.diagnostics import Diagnostic
 
+MAX_EXPRESSION_DEPTH = 64
+_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "mod"}
+_BOUNDS = {"exactly": "exactly", "at_least": "at_least", "not_effect": "not"}
+
 _WORDS = {
     "LPAR": "'('",
     "RPAR": "')'",
@@ -144,6 +148,7 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.diagnostics: list[Diagnostic] = []
+        self.too_deep = False
 
     def integer(self, text: str, at: Position | None) -> int:
         if len(text) > 4000:
@@ -211,7 +216,7 @@ class _Builder:
             bound = c[3]
             assert isinstance(bound, Tree)
             return Invariant(
-                inv_id, desc, when, str(bound.data), self.effect(bound.children[0]), sp
+                inv_id, desc, when, _BOUNDS[str(bound.data)], self.effect(bound.children[0]), sp
             )
         raise AssertionError(kind)
 
@@ -318,11 +323,25 @@ class _Builder:
         text_after = node.meta.end_column - (name_end or 0) if not node.meta.empty else 0
         return PAtom(str(name), args, self.span(node), parens=bool(args) or text_after > 0)
 
-    def expr(self, node: Any) -> PExpr:
+    def expr(self, node: Any, depth: int = 0) -> PExpr:
         assert isinstance(node, Tree)
         kind = node.data
         sp = self.span(node)
         c = node.children
+        if depth > MAX_EXPRESSION_DEPTH:
+            if not self.too_deep:
+                self.too_deep = True
+                self.diagnostics.append(
+                    Diagnostic(
+                        "syntax_error",
+                        "error",
+                        f"expression nested too deeply (more than {MAX_EXPRESSION_DEPTH} "
+                        "operators or parentheses inside one another); split it with "
+                        "intermediate variables",
+                        sp,
+                    )
+                )
+            return PConst(0, sp)
         if kind == "var":
             return PVar(str(c[0]), sp)
         if kind == "attr":
@@ -338,13 +357,15 @@ class _Builder:
         if kind == "false":
             return PConst(False, sp)
         if kind == "neg":
-            inner = self.expr(c[0])
+            inner = self.expr(c[0], depth + 1)
             if isinstance(inner, PConst) and type(inner.value) in (int, float):
                 return PConst(-inner.value, sp)  # type: ignore[operator]
             return PNeg(inner, sp)
-        if kind == "binop":
-            left, op, right = c
-            return PBin(str(op), self.expr(left), self.expr(right), sp)
+        if kind in _OPERATORS:
+            left, right = c
+            return PBin(
+                _OPERATORS[kind], self.expr(left, depth + 1), self.expr(right, depth + 1), sp
+            )
         raise AssertionError(kind)
 
     def value(self, node: Any) -> Any:
@@ -356,13 +377,16 @@ class _Builder:
             out: dict[str, Any] = {}
             for pair in c:
                 assert isinstance(pair, Tree)
-                key_tok, val = pair.children
+                key_node, val = pair.children
+                assert isinstance(key_node, Tree)
+                key_tok = key_node.children[0]
+                assert isinstance(key_tok, Token)
                 key = str(key_tok)
-                if key_tok.type == "STRING":  # type: ignore[union-attr]
+                if key_tok.type == "STRING":
                     key = parse_json_string(key)
                 # dotted keys are nested paths: `resource.path: "x"` = `resource: {path: "x"}`
                 target = out
-                parts = key.split(".") if key_tok.type == "NAME" else [key]  # type: ignore[union-attr]
+                parts = key.split(".") if key_tok.type == "NAME" else [key]
                 for part in parts[:-1]:
                     nxt = target.setdefault(part, {})
                     if not isinstance(nxt, dict):

@@ -66,7 +66,7 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
                 "id": code,
                 "name": code,
                 "shortDescription": {"text": description},
-                "helpUri": f"docs/checks.md#{code.replace('_', '-')}",
+                "helpUri": f"docs/checks.md#{code}",
                 "defaultConfiguration": {"level": _SARIF_LEVEL[severity]},
             }
         )
@@ -116,6 +116,8 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def _uri(file: str) -> str:
+    if file.startswith("<stdlib>/"):
+        return "policyc/stdlib_policies/" + file[len("<stdlib>/") :]
     if file.startswith("<"):
         return file.strip("<>")
     p = Path(file)
