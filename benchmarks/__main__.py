@@ -1,0 +1,320 @@
+"""Run every benchmark in one process and print the tables: ``python -m benchmarks``.
+
+Options: ``--quick`` (smaller sizes, for a smoke run), ``--only closure|policy|scaling`` (repeatable).
+Nothing here asserts on time; the run fails (exit status 1) only when engines disagree on results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+from benchmarks.closure import ClosureResult, chain, random_graph, run_closure
+from benchmarks.policy_bench import PolicyResult, run_policy
+from benchmarks.scaling import ScalingRow, run_scaling
+from benchmarks.timing import ResultMismatch, Timing, fmt_ratio, fmt_time, table
+
+TARGET_VS_PYDATALOG = 30.0  # policyc at least this many times faster per decision
+TARGET_PROOFS_OVERHEAD = 1.3  # proofs on at most this many times proofs off
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _us(t: Timing | None, best: bool = True) -> str:
+    if t is None:
+        return "-"
+    return f"{(t.best if best else t.median) * 1e6:,.1f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def closure_section(quick: bool) -> list[ClosureResult]:
+    n_chain = 300 if quick else 1_000
+    nodes, edges = (150, 450) if quick else (300, 900)
+    repeat = 2 if quick else 5
+    out = []
+    for name, es in (
+        (f"chain {n_chain}", chain(n_chain)),
+        (f"random {nodes}/{edges}", random_graph(nodes, edges)),
+    ):
+        print(f"  {name}: policyc x {repeat} runs per mode, pyDatalog x 1 run", flush=True)
+        out.append(run_closure(name, es, repeat))
+    rows = []
+    for r in out:
+        pyd = r.pydatalog.best if r.pydatalog else float("nan")
+        rows.append(
+            [
+                r.name,
+                str(r.nodes),
+                str(r.edges),
+                f"{r.paths:,}",
+                fmt_time(r.policyc_off.best),
+                fmt_time(r.policyc_on.best),
+                fmt_time(pyd),
+                fmt_ratio(pyd / r.policyc_off.best),
+                fmt_ratio(pyd / r.policyc_on.best),
+                fmt_ratio(r.policyc_on.best / r.policyc_off.best),
+            ]
+        )
+    print()
+    print(
+        table(
+            "Transitive closure (best of runs; pyDatalog one run; results checked equal to a BFS)",
+            [
+                "graph",
+                "nodes",
+                "edges",
+                "path facts",
+                "policyc off",
+                "policyc on",
+                "pyDatalog",
+                "pyD/off",
+                "pyD/on",
+                "on/off",
+            ],
+            rows,
+        )
+    )
+    return out
+
+
+def _ratios(a: Timing | None, b: Timing | None) -> str:
+    """``a / b`` on wall-clock and on CPU time."""
+    if a is None or b is None:
+        return "-"
+    return f"{fmt_ratio(a.best / b.best)} / {fmt_ratio(a.cpu_best / b.cpu_best)}"
+
+
+def policy_section(quick: bool) -> PolicyResult:
+    kw = (
+        {"n_decisions": 2_000, "pyd_sample": 100, "cedar_sample": 200, "repeat": 2}
+        if quick
+        else {"n_decisions": 10_000, "pyd_sample": 400, "cedar_sample": 1_000, "repeat": 5}
+    )
+    r = run_policy(**kw)  # type: ignore[arg-type]
+    print()
+    print(
+        f"  workload: {r.rules} outcome rules + {r.helper_rules} helper rules; {r.decisions:,} "
+        f"decisions, {r.mean_facts:.1f} input facts each on average; {r.mean_fired:.2f} outcomes "
+        f"fire per decision on average, none on {r.share_quiet:.0%}; cedarpy: "
+        f"{r.cedar_requests:.1f} requests per decision"
+    )
+    print()
+    print(table("One-off setup", ["step", "time"], [[k, fmt_time(v)] for k, v in r.setup.items()]))
+    print()
+    assert r.policyc_off is not None
+    base = r.policyc_off.best
+    rows = []
+    for label, t in (
+        ("evaluate, proofs off", r.policyc_off),
+        ("evaluate, proofs on", r.policyc_on),
+        ("evaluate + read every outcome predicate", r.policyc_off_read),
+    ):
+        rows.append(
+            [
+                label,
+                str(t.runs) if t else "-",
+                _us(t),
+                _us(t, best=False),
+                f"{t.cpu_best * 1e6:,.1f}" if t else "-",
+                fmt_ratio(t.best / base) if t else "-",
+            ]
+        )
+    print(
+        table(
+            f"policyc on all {r.decisions:,} decisions (µs per decision)",
+            ["mode", "runs", "best µs", "median µs", "CPU best µs", "vs proofs off"],
+            rows,
+        )
+    )
+    print()
+    rows = []
+    for label, n, group, key in (
+        ("pyDatalog, engine API (pyEngine.assert_, 1 query)", r.pyd_sample, r.pyd, "pyDatalog"),
+        ("pyDatalog, documented API (assert_fact, ask)", r.pyd_sample, r.pyd, "pyDatalog public"),
+        ("cedarpy is_authorized_batch (1 request/resource)", r.cedar_sample, r.cedar, "cedarpy"),
+    ):
+        other, off, read = group.get(key), group.get("policyc off"), group.get("policyc read")
+        rows.append(
+            [
+                label,
+                f"{n:,}",
+                _us(other),
+                _us(off),
+                _ratios(other, off),
+                _us(read),
+                _ratios(other, read),
+            ]
+        )
+    print(
+        table(
+            "Against the alternatives: the same sampled decisions, timed interleaved "
+            "(µs per decision, best; ratios wall / CPU time)",
+            [
+                "engine",
+                "decisions",
+                "engine µs",
+                "policyc off",
+                "ratio",
+                "policyc off+read",
+                "ratio",
+            ],
+            rows,
+        )
+    )
+    return r
+
+
+def scaling_section(quick: bool) -> list[ScalingRow]:
+    sizes = (20, 200) if quick else (20, 200, 2_000)
+    rows = run_scaling(sizes, n_decisions=50 if quick else 100, repeat=3 if quick else 5)
+    first: dict[str, float] = {}
+    out = []
+    for r in rows:
+        first.setdefault(r.series, r.off.best)
+        out.append(
+            [
+                r.series,
+                f"{r.dead_rules:,}",
+                f"{r.total_rules:,}",
+                _us(r.off),
+                _us(r.on),
+                fmt_ratio(r.off.best / first[r.series]),
+            ]
+        )
+    print()
+    print(
+        table(
+            "Rule scaling: file-read decisions against N rules that cannot fire (µs per decision, best)",
+            ["series", "N", "rules", "proofs off", "proofs on", "off vs smallest N"],
+            out,
+        )
+    )
+    return rows
+
+
+def _row(label: str, a: Timing, b: Timing, target: str = "", ok: bool | None = None) -> list[str]:
+    """A summary row: ``a / b`` on wall-clock and CPU time, with the verdict on each."""
+    wall, cpu = a.best / b.best, a.cpu_best / b.cpu_best
+    verdict = ""
+    if ok is not None:
+        lo = target.startswith(">=")
+        bound = float(target.split()[1].rstrip("x"))
+        met_wall = wall >= bound if lo else wall <= bound
+        met_cpu = cpu >= bound if lo else cpu <= bound
+        verdict = f"{target}: {_verdict(met_wall)} (CPU: {_verdict(met_cpu)})"
+    return [label, fmt_ratio(wall), fmt_ratio(cpu), verdict]
+
+
+def summary(
+    closure: list[ClosureResult], policy: PolicyResult | None, scaling: list[ScalingRow]
+) -> None:
+    rows: list[list[str]] = []
+    for c in closure:
+        if c.pydatalog:
+            rows.append(_row(f"closure {c.name}: pyDatalog / policyc", c.pydatalog, c.policyc_off))
+        rows.append(_row(f"closure {c.name}: proofs on / off", c.policyc_on, c.policyc_off))
+    if policy:
+        pyd, off, on, read = (
+            policy.pyd.get(k) for k in ("pyDatalog", "policyc off", "policyc on", "policyc read")
+        )
+        vs_pyd = f">= {TARGET_VS_PYDATALOG:.0f}x"
+        if pyd and off and read and on:
+            for label, t in (
+                ("proofs off", off),
+                ("proofs off + read outcomes", read),
+                ("proofs on", on),
+            ):
+                rows.append(_row(f"policy: pyDatalog / policyc ({label})", pyd, t, vs_pyd, True))
+        if policy.policyc_off and policy.policyc_on:
+            rows.append(
+                _row(
+                    "policy: proofs on / proofs off",
+                    policy.policyc_on,
+                    policy.policyc_off,
+                    f"<= {TARGET_PROOFS_OVERHEAD}x",
+                    True,
+                )
+            )
+        cedar, c_off, c_read = (
+            policy.cedar.get(k) for k in ("cedarpy", "policyc off", "policyc read")
+        )
+        if cedar and c_off and c_read:
+            rows.append(_row("policy: cedarpy / policyc (proofs off)", cedar, c_off))
+            rows.append(_row("policy: cedarpy / policyc (off + read outcomes)", cedar, c_read))
+    indexed = [r for r in scaling if r.series.startswith("indexed")]
+    if len(indexed) > 1:
+        label = f"scaling: {indexed[-1].dead_rules:,} vs {indexed[0].dead_rules:,} dead rules"
+        rows.append([*_row(label, indexed[-1].off, indexed[0].off)[:3], "flat is ~1x"])
+    print()
+    print(
+        table(
+            "Summary: ratios of best times, wall-clock and CPU",
+            ["ratio", "wall", "CPU", "target"],
+            rows,
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    ap.add_argument(
+        "--only",
+        action="append",
+        choices=("closure", "policy", "scaling"),
+        help="run only this benchmark (repeatable)",
+    )
+    args = ap.parse_args(argv)
+    only = set(args.only or ("closure", "policy", "scaling"))
+    import policyc
+
+    started = time.perf_counter()
+    print(
+        f"policyc {policyc.__version__} benchmarks, {datetime.date.today().isoformat()}: "
+        f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs); "
+        f"pyDatalog {_version('pyDatalog')}, cedarpy {_version('cedarpy')}"
+        + (" [--quick]" if args.quick else ""),
+        flush=True,
+    )
+    failures: list[str] = []
+    closure: list[ClosureResult] = []
+    policy: PolicyResult | None = None
+    scaling: list[ScalingRow] = []
+    try:
+        if "closure" in only:
+            print("\n[1] transitive closure", flush=True)
+            closure = closure_section(args.quick)
+        if "policy" in only:
+            print("\n[2] policy workload: policyc, pyDatalog, cedarpy", flush=True)
+            policy = policy_section(args.quick)
+            failures += policy.mismatches
+        if "scaling" in only:
+            print("\n[3] rule scaling", flush=True)
+            scaling = scaling_section(args.quick)
+    except ResultMismatch as e:
+        failures.append(str(e))
+    summary(closure, policy, scaling)
+    print(f"\ntotal time {time.perf_counter() - started:.0f} s")
+    if failures:
+        print("\nRESULTS DISAGREE (the timings above are void):", file=sys.stderr)
+        for f in failures:
+            print(f, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
