@@ -229,6 +229,13 @@ class _Gen:
             depth = self.step(step, depth)
         head = self.plan.rule.head
         key = self.key_expr([self.term(a) for a in head.args])
+        hp = self.const(head.predicate)
+        # the head's buffers are fetched when the first fact is found, not on every call
+        self.emit(depth, "if H is None:")
+        self.emit(depth + 1, f"H = NEW.get({hp})")
+        self.emit(depth + 1, "if H is None:")
+        self.emit(depth + 2, f"H = NEW[{hp}] = {{}}")
+        self.emit(depth + 1, f"T = N.get({hp}, EMPTY).rows")
         self.emit(depth, f"k = {key}")
         self.emit(depth, "if k not in T and k not in H:")
         if self.record:
@@ -238,14 +245,7 @@ class _Gen:
             self.emit(depth + 1, f"H[k] = ({', '.join(parts)},)")
         else:
             self.emit(depth + 1, "H[k] = None")
-        hp = self.const(head.predicate)
-        prologue = [
-            "def plan(G, N, D, NEW, L):",
-            f"    H = NEW.get({hp})",
-            "    if H is None:",
-            f"        H = NEW[{hp}] = {{}}",
-            f"    T = N.get({hp}, EMPTY).rows",
-        ]
+        prologue = ["def plan(G, N, D, NEW, L):", "    H = T = None"]
         self.parts.append((self.header, self.setup, self.lines))
         chunks = []
         for header, setup, lines in self.parts:
@@ -256,7 +256,7 @@ class _Gen:
         """Continue in a new function: CPython allows only 20 nested blocks in one function, and
         every joined atom opens one. The current bindings become the new function's parameters."""
         name = self.fresh("cont")
-        params = ["G", "N", "D", "H", "T", "L"]
+        params = ["G", "N", "D", "NEW", "H", "T", "L"]
         params += sorted(set(self.vars.values()) | set(self.tuples.values()))
         self.emit(depth, f"{name}({', '.join(params)})")
         self.parts.append((self.header, self.setup, self.lines))
@@ -302,6 +302,15 @@ class _Gen:
         t = self.fresh("t")
         self.tuples[step.premise] = t
         bound = set(step.bound)
+        if not step.from_delta and len(bound) == len(atom.args):
+            # every argument known: a membership test, no loop (and no index to build)
+            p = self.const(atom.predicate)
+            rel = self.fresh("r")
+            self.fetch(rel, f"G.get({p}, EMPTY).rows", depth)
+            self.emit(depth, f"{t} = {self.key_expr([self.term(a) for a in atom.args])}")
+            self.emit(depth, f"if {t} not in {rel}:")
+            self.emit(depth + 1, self.fail(depth))
+            return depth
         if step.from_delta:
             self.emit(depth, f"for {t} in D:")
             checks = bound
@@ -309,7 +318,7 @@ class _Gen:
             cols = tuple(sorted(bound))
             idx = self.fresh("i")
             p = self.const(atom.predicate)
-            self.setup.append(f"    {idx} = G.get({p}, EMPTY).index({cols!r})")
+            self.fetch(idx, f"G.get({p}, EMPTY).index({cols!r})", depth)
             key = [self.term(atom.args[c]) for c in cols]
             key_src = key[0] if len(key) == 1 else self.key_expr(key)
             self.emit(depth, f"for {t} in {idx}.get({key_src}, ()):")
@@ -317,7 +326,7 @@ class _Gen:
         else:
             p = self.const(atom.predicate)
             rel = self.fresh("r")
-            self.setup.append(f"    {rel} = G.get({p}, EMPTY).rows")
+            self.fetch(rel, f"G.get({p}, EMPTY).rows", depth)
             self.emit(depth, f"for {t} in {rel}:")
             checks = set()
         depth += 1
@@ -337,21 +346,31 @@ class _Gen:
                 self.emit(depth + 1, "continue")
         return depth
 
+    def fetch(self, name: str, expr: str, depth: int) -> None:
+        """Look a relation or index up where it is first needed: at the top level directly, inside
+        a loop once (a rule whose first premise finds nothing never pays for the others)."""
+        if depth == 1:
+            self.emit(depth, f"{name} = {expr}")
+            return
+        self.setup.append(f"    {name} = None")
+        self.emit(depth, f"if {name} is None:")
+        self.emit(depth + 1, f"{name} = {expr}")
+
     def absent(self, step: Absent, depth: int) -> int:
         atom = step.atom
         p = self.const(atom.predicate)
         if len(step.bound) == len(atom.args):
             rel = self.fresh("n")
-            self.setup.append(f"    {rel} = N.get({p}, EMPTY).rows")
+            self.fetch(rel, f"N.get({p}, EMPTY).rows", depth)
             key_src = self.key_expr([self.term(a) for a in atom.args])
             self.emit(depth, f"if {key_src} in {rel}:")
         elif not step.bound:
             rel = self.fresh("n")
-            self.setup.append(f"    {rel} = N.get({p}, EMPTY).rows")
+            self.fetch(rel, f"N.get({p}, EMPTY).rows", depth)
             self.emit(depth, f"if {rel}:")
         else:
             idx = self.fresh("n")
-            self.setup.append(f"    {idx} = N.get({p}, EMPTY).index({step.bound!r})")
+            self.fetch(idx, f"N.get({p}, EMPTY).index({step.bound!r})", depth)
             key = [self.term(atom.args[c]) for c in step.bound]
             key_src = key[0] if len(key) == 1 else self.key_expr(key)
             self.emit(depth, f"if {key_src} in {idx}:")

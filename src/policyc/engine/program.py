@@ -24,6 +24,7 @@ from policyc.engine.proofs import Proof, build_proof
 PyValue = str | int | float | bool
 Facts = Mapping[str, Iterable[Sequence[PyValue]]]
 
+_KNOWN_NAMES: set[str] = set()  # predicate names already validated (a cache, bounded)
 _PRED = re.compile(r"^[a-z][A-Za-z0-9_]*(\.[a-z][A-Za-z0-9_]*)*$")
 
 
@@ -98,6 +99,24 @@ class Program:
         out: dict[str, list[Row]] = {}
         errors: list[DatalogError] = []
         for pred, rows in facts.items():
+            # the common case, checked without the general machinery: a list of tuples of
+            # strings and ints, for a predicate name seen before
+            if type(rows) is list and (pred in arities or pred in _KNOWN_NAMES):
+                arity = arities.get(pred)
+                fast: list[Row] = []
+                for row in rows:
+                    if (
+                        type(row) is not tuple
+                        or (arity is not None and len(row) != arity)
+                        or not all(type(v) is str or type(v) is int for v in row)
+                    ):
+                        break
+                    if arity is None:
+                        arity = len(row)
+                    fast.append(row)
+                else:
+                    out[pred] = fast
+                    continue
             if not isinstance(pred, str) or not _PRED.match(pred):
                 errors.append(
                     InvalidFact(f"{pred!r} is not a predicate name (lower-case identifier)")
@@ -131,6 +150,8 @@ class Program:
                     errors.append(InvalidFact(f"fact {n} of '{pred}': {e}"))
             if not isinstance(rows, Sequence):
                 converted.sort(key=fact_sort_key)
+            if len(_KNOWN_NAMES) < 10_000:
+                _KNOWN_NAMES.add(pred)
             out[pred] = converted
         if errors:
             raise DatalogErrors(errors)
