@@ -1,6 +1,7 @@
 """Run every benchmark in one process and print the tables: ``python -m benchmarks``.
 
-Options: ``--quick`` (smaller sizes, for a smoke run), ``--only closure|policy|scaling`` (repeatable).
+Options: ``--quick`` (smaller sizes, for a smoke run), ``--only closure|policy|scaling|lang``
+(repeatable).
 Nothing here asserts on time; the run fails (exit status 1) only when engines disagree on results.
 """
 
@@ -15,6 +16,7 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 
 from benchmarks.closure import ClosureResult, chain, random_graph, run_closure
+from benchmarks.lang_bench import run_cold_start, run_inprocess
 from benchmarks.policy_bench import PolicyResult, run_policy
 from benchmarks.scaling import ScalingRow, run_scaling
 from benchmarks.timing import ResultMismatch, Timing, fmt_ratio, fmt_time, table
@@ -205,6 +207,45 @@ def scaling_section(quick: bool) -> list[ScalingRow]:
     return rows
 
 
+def lang_section(quick: bool) -> None:
+    sizes = (100, 1_000) if quick else (1_000, 10_000)
+    rows = run_inprocess(sizes, repeat=3 if quick else 5)
+    out = []
+    base = None
+    for r in rows:
+        per_rule = r.check.best / max(r.rules, 1)
+        if r.name.startswith("generated"):
+            base = base or per_rule
+        out.append(
+            [
+                r.name,
+                f"{r.rules:,}",
+                fmt_time(r.parse.best),
+                fmt_time(r.check.best),
+                f"{per_rule * 1e3:.2f}",
+                fmt_ratio(per_rule / base) if base and r.name.startswith("generated") else "",
+            ]
+        )
+    print()
+    print(
+        table(
+            "Policies: parse, and check (= parse + compile + analyse + lint), best time",
+            ["policy set", "rules", "parse", "check", "ms / rule", "per rule vs smallest"],
+            out,
+        )
+    )
+    starts = run_cold_start(repeat=3 if quick else 7)
+    baseline = starts[0].seconds
+    print()
+    print(
+        table(
+            "Cold start: a fresh process (best wall time)",
+            ["process", "time", "vs python -c pass"],
+            [[s.name, fmt_time(s.seconds), fmt_ratio(s.seconds / baseline)] for s in starts],
+        )
+    )
+
+
 def _row(label: str, a: Timing, b: Timing, target: str = "", ok: bool | None = None) -> list[str]:
     """A summary row: ``a / b`` on wall-clock and CPU time, with the verdict on each."""
     wall, cpu = a.best / b.best, a.cpu_best / b.cpu_best
@@ -274,11 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--only",
         action="append",
-        choices=("closure", "policy", "scaling"),
+        choices=("closure", "policy", "scaling", "lang"),
         help="run only this benchmark (repeatable)",
     )
     args = ap.parse_args(argv)
-    only = set(args.only or ("closure", "policy", "scaling"))
+    only = set(args.only or ("closure", "policy", "scaling", "lang"))
     import policyc
 
     started = time.perf_counter()
@@ -304,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         if "scaling" in only:
             print("\n[3] rule scaling", flush=True)
             scaling = scaling_section(args.quick)
+        if "lang" in only:
+            print("\n[4] the policy language: parse, check, load", flush=True)
+            lang_section(args.quick)
     except ResultMismatch as e:
         failures.append(str(e))
     summary(closure, policy, scaling)

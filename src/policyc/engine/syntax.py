@@ -113,7 +113,7 @@ def describe_syntax_error(
         if tok.type == "$END":
             msg = "unexpected end of text"
             line, col = _after_last_token(parser, text)
-            width = 1
+            width = 0  # nothing is there to underline: the region is empty
         else:
             msg = f"unexpected {describe_token(tok, words)}"
             line, col = tok.line or 1, tok.column or 1
@@ -123,7 +123,7 @@ def describe_syntax_error(
         msg = "unexpected end of text"
         line, col = _after_last_token(parser, text)
         expected = set(getattr(e, "expected", ()) or ())
-        width = 1
+        width = 0
     if text.startswith("/*", error_offset(e, text)) and "*/" not in text[error_offset(e, text) :]:
         msg = "unterminated block comment: '/*' has no closing '*/'"
         expected = set()

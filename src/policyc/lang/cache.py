@@ -18,12 +18,15 @@ import secrets
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policyc import __version__
 from policyc.engine.program import Program
-from policyc.lang.checker import CheckResult, check_sources
-from policyc.lang.loader import load, policy_files
+from policyc.lang.loader import policy_files
 from policyc.lang.policy_set import PolicySet
+
+if TYPE_CHECKING:
+    from policyc.lang.checker import CheckResult
 
 FORMAT = 1
 _MAGIC = b"policyc-cache\n"
@@ -160,6 +163,10 @@ def load_policy_set(
             note = f"miss: {miss}"
     else:
         note = "disabled"
+    # compiling needs the whole toolchain; a cache hit never imports it
+    from policyc.lang.checker import check_sources
+    from policyc.lang.loader import load
+
     result = check_sources(load(paths))
     if result.policy_set is not None and use_cache:
         try:

@@ -298,7 +298,7 @@ class Compiler:
         digest = hashlib.sha256(
             "\0".join(
                 f"{m.file}\0{m.source}" for m in sorted(self.modules, key=lambda m: m.name)
-            ).encode()
+            ).encode("utf-8", "surrogatepass")
         ).hexdigest()
         return PolicySet(
             program,
@@ -490,7 +490,7 @@ class Compiler:
         if o.effect not in EFFECTS:
             self.error("unknown_effect", f"unknown effect '{o.effect}'", o.span)
         if not o.when:
-            self.error("missing_when", f"rule '{o.id}' has no 'when' clause", o.span)
+            self.error("missing_when", f"rule '{o.id}' has no 'when' clause", o.id_span)
             return
         if o.effect == "require_approval" and not meta.approver:
             self.error(
@@ -1040,7 +1040,7 @@ class Compiler:
             name = u.atom.predicate
             self.error(
                 "unsafe_variable",
-                f"{', '.join(repr(v) for v in u.variables)} in '{name}(…)' is never bound: "
+                f"{', '.join(_user_name(v) for v in u.variables)} in '{name}(…)' is never bound: "
                 f"'{name}' needs that argument given (its own rules do not bind it), and no other "
                 "condition of this rule binds it",
                 u.atom.position,
@@ -1057,6 +1057,10 @@ class Compiler:
     def engine_error(self, err: DatalogError) -> None:
         code = ENGINE_CODES.get(err.code, err.code)
         self.error(code, err.message, err.position)
+
+
+def _user_name(var: str) -> str:
+    return "'_'" if var.startswith("_?") else repr(var)
 
 
 def _merge_meta(base: Metadata, over: Metadata) -> Metadata:

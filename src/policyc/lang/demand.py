@@ -124,6 +124,8 @@ def transform(
             if not isinstance(atom, Atom) or atom.predicate not in needs:
                 continue
             pos = sorted(needs[atom.predicate])
+            if pos[-1] >= len(atom.args):
+                continue  # wrong number of arguments: analysis reports the arity mismatch
             head_args: tuple[Term, ...] = tuple(atom.args[i] for i in pos)
             support: list[Literal] = [
                 x
@@ -147,6 +149,24 @@ def transform(
                     problems.append(Unbound(atom, missing, r))
                 continue
             name = DEMAND_PREFIX + atom.predicate
+            where = (
+                (("source", f"{atom.position.file}:{atom.position.line}:{atom.position.column}"),)
+                if atom.position
+                else ()
+            )
+            if not support:  # constant arguments: the demand is a plain fact
+                demand_rules.append(
+                    Rule(
+                        Atom(name, head_args, atom.position),
+                        (),
+                        "",
+                        atom.position,
+                        False,
+                        atom.position,
+                        where,
+                    )
+                )
+                continue
             n = counters[name] = counters.get(name, 0) + 1
             rid = f"{name}#{n}"
             demand_rules.append(

@@ -36,6 +36,8 @@ from policyc.lang.ast import (
 )
 
 WIDTH = 100
+# keywords the grammar does not take as bare object keys: written quoted
+_KEYWORDS = {"mod", "allow", "alert", "redact", "require_approval", "deny", "terminate"}
 _BARE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "mod": 2}
 
@@ -153,7 +155,7 @@ def format_item(item: Item) -> str:
 def _clause(keyword: str, conds: tuple[Condition, ...]) -> list[str]:
     parts = [condition(c) for c in conds]
     one = f"  {keyword} {', '.join(parts)}"
-    if len(one) <= WIDTH:
+    if len(one) <= WIDTH or len(parts) == 1:
         return [one]
     pad = " " * (len(keyword) + 3)
     return (
@@ -253,4 +255,4 @@ def _value_inline(v: Any) -> str:
 
 
 def _key(k: str) -> str:
-    return k if _BARE_KEY.match(k) else _str(k)
+    return k if _BARE_KEY.match(k) and k not in _KEYWORDS else _str(k)

@@ -57,6 +57,7 @@ def policy_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnost
 
 
 def read_module(text: str, file: str, sources: Sources) -> Module | None:
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the policy
     sources.texts[file] = text
     try:
         module, diagnostics = parse_module(text, file)
@@ -69,7 +70,9 @@ def read_module(text: str, file: str, sources: Sources) -> Module | None:
     if module is None:
         return None
     if not module.name:
-        stem = Path(file).stem.replace("-", "_").lower()
+        stem = re.sub(r"[^a-z0-9_]+", "_", Path(file).stem.lower()).strip("_") or "policy"
+        if not stem[0].isalpha():
+            stem = "m_" + stem
         sources.diagnostics.append(
             Diagnostic(
                 "missing_module",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -71,7 +73,19 @@ def _parser() -> Lark:
         lexer="basic",
         propagate_positions=True,
         maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _keep_comment},
     )
+
+
+# The parser is built once; the comments of the parse under way go to this per-call list.
+_COMMENTS: ContextVar[list[Comment] | None] = ContextVar("policyc_comments", default=None)
+
+
+def _keep_comment(tok: Token) -> Token:
+    sink = _COMMENTS.get()
+    if sink is not None:
+        sink.append(Comment(str(tok), tok.line or 0, tok.column or 0))
+    return tok
 
 
 def parse_module(text: str, file: str = "<policy>") -> tuple[Module | None, list[Diagnostic]]:
@@ -102,20 +116,11 @@ def parse_module(text: str, file: str = "<policy>") -> tuple[Module | None, list
 
 
 def _parse(text: str, comments: list[Comment]) -> Tree[Token]:
-    def keep(tok: Token) -> Token:
-        comments.append(Comment(str(tok), tok.line or 0, tok.column or 0))
-        return tok
-
-    # The parser object is cached; comments are collected by a per-call lexer callback.
-    parser = _parser()
-    lexer_conf = parser.lexer_conf
-    saved = dict(lexer_conf.callbacks)
-    lexer_conf.callbacks["COMMENT"] = keep
+    token = _COMMENTS.set(comments)
     try:
-        return parser.parse(text)
+        return _parser().parse(text)
     finally:
-        lexer_conf.callbacks.clear()
-        lexer_conf.callbacks.update(saved)
+        _COMMENTS.reset(token)
 
 
 def _item_bounds(text: str, offset: int) -> tuple[int, int]:
@@ -149,6 +154,15 @@ class _Builder:
         self.file = file
         self.diagnostics: list[Diagnostic] = []
         self.too_deep = False
+
+    def finite(self, text: str, at: Position | None) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            self.diagnostics.append(
+                Diagnostic("syntax_error", "error", f"number {text} is out of range", at)
+            )
+            return 0.0
+        return value
 
     def integer(self, text: str, at: Position | None) -> int:
         if len(text) > 4000:
@@ -351,7 +365,7 @@ class _Builder:
         if kind == "int":
             return PConst(self.integer(str(c[0]), sp), sp)
         if kind == "float":
-            return PConst(float(str(c[0])), sp)
+            return PConst(self.finite(str(c[0]), sp), sp)
         if kind == "true":
             return PConst(True, sp)
         if kind == "false":
@@ -378,6 +392,10 @@ class _Builder:
             for pair in c:
                 assert isinstance(pair, Tree)
                 key_node, val = pair.children
+                if pair.data in ("pair_neg_int", "pair_neg_float"):
+                    # `{ n:-1 }`: the lexer reads ':-' as one token; the value is negative
+                    kind_name = "neg_int" if pair.data == "pair_neg_int" else "neg_float"
+                    val = Tree(kind_name, [val], pair.meta)
                 assert isinstance(key_node, Tree)
                 key_tok = key_node.children[0]
                 assert isinstance(key_tok, Token)
@@ -410,11 +428,11 @@ class _Builder:
         if kind == "int":
             return self.integer(str(c[0]), self.span(node))
         if kind == "float":
-            return float(str(c[0]))
+            return self.finite(str(c[0]), self.span(node))
         if kind == "neg_int":
             return -self.integer(str(c[0]), self.span(node))
         if kind == "neg_float":
-            return -float(str(c[0]))
+            return -self.finite(str(c[0]), self.span(node))
         if kind == "true":
             return True
         if kind == "false":
