@@ -301,6 +301,7 @@ def check_invariant(
     result = CaseResult(inv.description, inv.module, True, kind="invariant")
     applied = 0
     failure: list[tuple[Action, Verdict]] = []
+    errors: list[tuple[Action, str]] = []
 
     @settings(
         max_examples=examples,
@@ -312,11 +313,15 @@ def check_invariant(
     @given(action_strategy(policy_set, inv))
     def prop(action: Action) -> None:
         nonlocal applied
-        model = policy_set.program.evaluate(action_facts(action))
-        if not model.holds(inv.predicate):
-            return
-        applied += 1
-        verdict = evaluate(policy_set, action, proofs=False)
+        try:
+            model = policy_set.program.evaluate(action_facts(action))
+            if not model.holds(inv.predicate):
+                return
+            applied += 1
+            verdict = evaluate(policy_set, action, proofs=False)
+        except DatalogError as e:  # evaluation failed: the decision would be deny (fail closed)
+            errors[:] = [(action, e.message)]
+            raise AssertionError("evaluation failed") from None
         if not meets(verdict.effect, inv.bound, inv.effect):
             failure[:] = [(action, verdict)]
             raise AssertionError("invariant violated")
@@ -330,7 +335,14 @@ def check_invariant(
     except Unsatisfiable:
         pass
     result.examples = examples
-    if failure:
+    if errors:
+        action, message = errors[-1]
+        result.passed = False
+        result.messages.append(
+            f"evaluation failed on {action.model_dump_json(exclude_defaults=True, exclude={'action_id'})}"
+            f": {message}"
+        )
+    elif failure:
         action, verdict = failure[-1]
         result.passed = False
         bound = {"exactly": "", "at_least": "at least ", "not": "not "}[inv.bound]
