@@ -19,6 +19,7 @@ from policyc.engine.ir import (
     BuiltinCall,
     Comparison,
     Const,
+    Expr,
     Literal,
     Negation,
     Rule,
@@ -178,14 +179,18 @@ def _next(pending: Sequence[Literal], bound: set[str]) -> int:
     raise ValueError(f"no literal of {list(map(str, pending))} can run (unsafe rule)")
 
 
-def _assignment(c: Comparison, bound: set[str]) -> tuple[Var, Comparison] | None:
-    """``V = E`` or ``E = V`` with ``V`` the only unbound variable: the variable it binds."""
+def _assignment(c: Comparison, bound: set[str]) -> tuple[Var, Expr] | None:
+    """``V = E`` or ``E = V`` with ``V`` the only unbound variable: ``(V, E)``."""
     if c.op != "=":
         return None
     for var, other in ((c.left, c.right), (c.right, c.left)):
-        if isinstance(var, Var) and not var.anonymous and var.name not in bound:
-            if all(not v.anonymous and v.name in bound for v in expr_vars(other)):
-                return var, c
+        if (
+            isinstance(var, Var)
+            and not var.anonymous
+            and var.name not in bound
+            and all(not v.anonymous and v.name in bound for v in expr_vars(other))
+        ):
+            return var, other
     return None
 
 
@@ -209,8 +214,7 @@ def _run(lit: Literal, env: Env, positive: Relations, negative: Relations) -> li
             return [env] if ok else []
         target = _assignment(lit, set(env))
         assert target is not None, f"'{lit}' cannot run"
-        var = target[0]
-        other = lit.right if lit.left is var else lit.left
+        var, other = target
         value = eval_expr(other, env)
         if value is NO_VALUE:
             return []
