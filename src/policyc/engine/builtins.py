@@ -185,7 +185,11 @@ def compile_glob(pattern: str) -> Matcher:
     fast = _glob_fast_path(pattern)
     if fast is not None:
         return Matcher(pattern, fast)
-    full = compile_regex(regex).test
+    try:
+        full = compile_regex(regex).test
+    except PatternError as e:  # e.g. a class range out of order: say it of the glob
+        detail = str(e).split(": ", 1)[-1]
+        raise PatternError(f"invalid glob {pattern!r}: {detail}") from None
     needed = _required_literal(pattern)
     if len(needed) < 2:
         return Matcher(pattern, full)

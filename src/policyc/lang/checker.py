@@ -87,7 +87,8 @@ def check_sources(sources: Sources) -> CheckResult:
         policy_set = None
     if any(d.severity == "error" for d in diagnostics):
         policy_set = None
-    diagnostics = sorted(set(diagnostics), key=Diagnostic.sort_key)
+    # one of each, in a fixed order (position, code, then message: never hash order)
+    diagnostics = sorted(dict.fromkeys(diagnostics), key=lambda d: (*d.sort_key(), d.message))
     return CheckResult(diagnostics, policy_set, dict(sources.texts))
 
 

@@ -165,7 +165,7 @@ def _load_sibling(sources: Sources, name: str, importer: str) -> bool:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        m = _MODULE_LINE.search(text)
+        m = _MODULE_LINE.search(text.removeprefix("\ufeff"))
         if m is None or m.group(1) != name:
             continue
         module = read_module(text, str(path), sources)

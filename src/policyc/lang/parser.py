@@ -96,15 +96,25 @@ def parse_module(text: str, file: str = "<policy>") -> tuple[Module | None, list
     comments: list[Comment] = []
     current = text
     tree: Tree[Token] | None = None
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the policy
+    current = text
+    last_offset = -1
     for _ in range(500):
         comments.clear()
         try:
             tree = _parse(current, comments)
             break
         except UnexpectedInput as e:
-            message, position = describe_syntax_error(e, current, file, _parser(), _WORDS)
-            diagnostics.append(Diagnostic("syntax_error", "error", message, position))
-            start, end = _item_bounds(current, error_offset(e, current))
+            offset = error_offset(e, current)
+            if offset == last_offset:
+                # blanking the item before did not help: the item starting here is the broken
+                # one (reported already), so blank it instead
+                start, end = _item_bounds(current, offset + 1)
+            else:
+                message, position = describe_syntax_error(e, current, file, _parser(), _WORDS)
+                diagnostics.append(Diagnostic("syntax_error", "error", message, position))
+                start, end = _item_bounds(current, offset)
+            last_offset = offset
             if start == end:
                 break
             current = blank(current, start, end)
