@@ -67,6 +67,20 @@ def run_inprocess(sizes: tuple[int, ...], repeat: int) -> list[LangRow]:
             measure(lambda: check_paths([EXAMPLES]), repeat),
         )
     )
+    from policyc.lang.loader import stdlib_modules
+
+    if stdlib_modules():  # the standard library, once it ships modules
+        imports = "module bench.stdlib\n" + "".join(f"import {m}\n" for m in stdlib_modules())
+        text = {"stdlib.policy": imports}
+        result = check_texts(text)
+        rows.append(
+            LangRow(
+                "standard library",
+                len(result.policy_set.outcomes) if result.policy_set else 0,
+                measure(lambda: load_texts(text), repeat),
+                measure(lambda: check_texts(text), repeat),
+            )
+        )
     for n in sizes:
         text = {"generated.policy": generated_policy(n)}
         r = repeat if n < 5_000 else 1
