@@ -72,13 +72,16 @@ def cases(
     wild_values: bool = False,
     order_on_mixed: bool = True,
     max_layers: int = 3,
+    max_per_layer: int = 3,
 ) -> Case:
     """A random safe, stratified program with its input facts.
 
     ``arithmetic`` adds assignments from expressions (``V = X + 1``) and arithmetic comparisons,
     ``builtins`` adds built-in calls, ``wild_values`` adds a domain with booleans and floats;
     ``order_on_mixed=False`` keeps ``<``/``>`` away from domains mixing ints and strings (where
-    other engines disagree on what comparing an int with a string means).
+    other engines disagree on what comparing an int with a string means). A layer has at most
+    ``max_per_layer`` predicates (and at most 2 when there are several layers), so a recursive
+    component has at most that many.
     """
     names = ["int", "str", "mixed"] + (["wild"] if wild_values else [])
     domain_name = draw(st.sampled_from(names))
@@ -98,7 +101,9 @@ def cases(
     n_layers = draw(st.integers(1, max_layers))
     derived: list[Pred] = []
     for layer in range(1, n_layers + 1):
-        for _ in range(draw(st.integers(1, 2 if n_layers > 1 else 3))):
+        for _ in range(
+            draw(st.integers(1, min(2, max_per_layer) if n_layers > 1 else max_per_layer))
+        ):
             derived.append(
                 Pred(f"p{len(derived)}", draw(st.sampled_from([0, 1, 1, 2, 2, 3])), layer)
             )
