@@ -56,6 +56,17 @@ _FACTS = [
         "deletes_file", (("path", "string"),), "the action deletes this file or directory"
     ),
     InputPredicate(
+        "command", (("name", "string"),), "a program a shell command runs (wrappers included)"
+    ),
+    InputPredicate(
+        "command_arg", (("name", "string"), ("arg", "string")), "a literal argument of a program"
+    ),
+    InputPredicate(
+        "command_flag",
+        (("name", "string"), ("flag", "string")),
+        "a flag of a program, normalised (`-rf` gives `-r` and `-f`; `--recursive` of rm is `-r`)",
+    ),
+    InputPredicate(
         "unresolved",
         (("kind", "string"), ("detail", "string")),
         "a part of the action that could not be resolved statically",

@@ -69,6 +69,13 @@ def action_facts(action: Action) -> Facts:
             facts[pred] = [(v,) for v in dict.fromkeys(value)]
         else:
             facts[pred] = [(value,)]
+    if action.action_type == "shell.exec" and action.command:
+        from policyc.normalize.shell import normalize_shell
+
+        shell = normalize_shell(action.command, action.cwd or action.workspace)
+        for pred, rows in shell.facts.items():
+            bucket = facts.setdefault(pred, [])
+            bucket.extend(r for r in rows if r not in bucket)
     fact = _FILE_FACT.get(action.action_type)
     if fact and action.resource.path:
         canon = canonical_path(action.resource.path, action.cwd or action.workspace)
