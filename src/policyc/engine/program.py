@@ -18,7 +18,6 @@ from policyc.engine.ir import (
     to_engine_value,
     to_python_value,
 )
-from policyc.engine.parser import parse_atom, parse_rules_collecting
 from policyc.engine.proofs import Proof, build_proof
 
 PyValue = str | int | float | bool
@@ -241,6 +240,8 @@ class Model:
 
     def explain_text(self, text: str) -> Proof:
         """Explain a fact written as Datalog, e.g. ``path("a", "c")``."""
+        from policyc.engine.parser import parse_atom
+
         atom = parse_atom(text)
         values: list[PyValue] = []
         for a in atom.args:
@@ -268,6 +269,10 @@ def _show(v: Any) -> str:
 
 def parse_program(text: str, source_name: str = "<program>") -> Program:
     """Parse and analyse Datalog text; raises :class:`DatalogErrors` listing every error found."""
+    # the parser (and Lark) load on first use: a process that runs a cached, already analysed
+    # program never pays for them
+    from policyc.engine.parser import parse_rules_collecting
+
     rules, errors = parse_rules_collecting(text, source_name)
     if not errors:
         return Program(rules, source_name)
