@@ -67,6 +67,34 @@ _FACTS = [
         "a flag of a program, normalised (`-rf` gives `-r` and `-f`; `--recursive` of rm is `-r`)",
     ),
     InputPredicate(
+        "url_scheme", (("scheme", "string"),), "the scheme of the action's URL (lower case)"
+    ),
+    InputPredicate(
+        "url_host", (("host", "string"),), "the host of a URL: lower case, IDNA, IPs normalised"
+    ),
+    InputPredicate(
+        "url_domain",
+        (("domain", "string"),),
+        "the registrable domain of a URL's host (github.com for api.github.com)",
+    ),
+    InputPredicate(
+        "url_port",
+        (("port", "integer"),),
+        "the port of a URL (the scheme's default when none is given)",
+    ),
+    InputPredicate("url_path", (("path", "string"),), "the path of a URL"),
+    InputPredicate("url_ip", (("ip", "string"),), "the URL's host is this IP literal"),
+    InputPredicate(
+        "contacts_host",
+        (("host", "string"),),
+        "the action connects to this host (a URL, curl, ssh, scp, nc …)",
+    ),
+    InputPredicate(
+        "uploads_to",
+        (("host", "string"),),
+        "the action sends data to this host (POST/PUT/PATCH, curl -d/-F/-T, scp/rsync to it, nc)",
+    ),
+    InputPredicate(
         "unresolved",
         (("kind", "string"), ("detail", "string")),
         "a part of the action that could not be resolved statically",

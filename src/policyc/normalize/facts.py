@@ -76,6 +76,12 @@ def action_facts(action: Action) -> Facts:
         for pred, rows in shell.facts.items():
             bucket = facts.setdefault(pred, [])
             bucket.extend(r for r in rows if r not in bucket)
+    if action.url:
+        from policyc.normalize.network import UPLOAD_METHODS, url_facts
+
+        method = (action.method or "GET").upper()
+        upload = method in UPLOAD_METHODS or bool(action.payload and method != "GET")
+        url_facts(action.url, facts, upload=upload)
     fact = _FILE_FACT.get(action.action_type)
     if fact and action.resource.path:
         canon = canonical_path(action.resource.path, action.cwd or action.workspace)

@@ -268,6 +268,25 @@ def _simple(words: list[str | None], out: ShellFacts, cwd: str | None, depth: in
     operands = [a for a in literal if not a.startswith("-")]
     for a in literal:
         out.add("command_arg", base, a)
+    if base in (
+        "curl",
+        "wget",
+        "http",
+        "https",
+        "xh",
+        "scp",
+        "rsync",
+        "sftp",
+        "ssh",
+        "nc",
+        "ncat",
+        "telnet",
+        "ftp",
+        "mosh",
+    ):
+        from policyc.normalize.network import command_network_facts
+
+        command_network_facts(base, literal, out.facts)
     if base in _SHELLS or base == "eval":
         _inner(base, args, out, cwd, depth)
     if base == "find":
