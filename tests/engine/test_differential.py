@@ -126,7 +126,9 @@ class PyDatalogTranslation:
       ``PYDATALOG_LOOPS``). With ``free_calls`` (the default) a derived predicate is therefore
       always called with distinct unbound variables, and its constants, repeated and already bound
       variables become equalities right after the call; a negated derived atom ``not p(W, W)``
-      becomes ``~aux_k(W)`` with ``aux_k(W) <= p(F1, F2) & (F1 == W) & (F2 == W)``.
+      becomes ``~aux_k(W)`` with ``aux_k(W) <= p(F1, F2) & (F1 == W) & (F2 == W)``;
+    - a cycle through three or more predicates loops forever whatever the translation (see
+      ``PYDATALOG_CYCLE``): the generator is asked for at most two predicates per layer.
     """
 
     def __init__(
@@ -252,8 +254,8 @@ class PyDatalogTranslation:
         raise NotImplementedError("built-ins are not translated to pyDatalog")
 
 
-# pyDatalog runs in a worker process: it can loop forever (see
-# test_pydatalog_loops_on_some_recursion), and a loop must fail a test, not hang it.
+# pyDatalog runs in a worker process: it can loop forever (see PYDATALOG_LOOPS and
+# PYDATALOG_CYCLE), and a loop must fail a test, not hang it.
 _WORKER = r"""
 import json, sys, traceback
 from pyDatalog import pyDatalog
@@ -578,7 +580,8 @@ GRAPH_PROGRAMS = {
     st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=1, max_size=16),
 )
 def test_proofs_on_recursive_graph_programs(name: str, edges: list[tuple[int, int]]) -> None:
-    check_proofs(Case(GRAPH_PROGRAMS[name], {"edge": edges}, "int"))
+    facts: dict[str, list[tuple[PyValue, ...]]] = {"edge": list(edges)}
+    check_proofs(Case(GRAPH_PROGRAMS[name], facts, "int"))
 
 
 # ---------------------------------------------------------------------------------------------
