@@ -15,9 +15,9 @@ import pytest
 
 from policyc.action.model import parse_action
 from policyc.engine.builtins import BUILTINS
+from policyc.engine.decisions import EFFECTS
 from policyc.lang import ast as lang_ast
 from policyc.lang.ast import (
-    EFFECTS,
     Compare,
     Default,
     Disable,

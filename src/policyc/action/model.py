@@ -10,23 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-ACTION_TYPES = (
-    "file.read",
-    "file.write",
-    "file.edit",
-    "file.delete",
-    "file.list",
-    "shell.exec",
-    "http.request",
-    "web.search",
-    "db.query",
-    "tool.call",
-    "agent.spawn",
-)
 
 ActionType = Literal[
     "file.read",
@@ -41,6 +27,8 @@ ActionType = Literal[
     "tool.call",
     "agent.spawn",
 ]
+
+ACTION_TYPES: tuple[str, ...] = get_args(ActionType)
 
 Environment = Literal["development", "test", "staging", "production"]
 Classification = Literal["public", "internal", "confidential", "restricted"]

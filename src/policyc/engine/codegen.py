@@ -177,7 +177,6 @@ _RUNTIME: dict[str, Any] = {
     "_ge": cmp_ge,
     "_eq": cmp_eq,
     "_ne": cmp_ne,
-    "str": str,
     **{f"B_{name}": b.fn for name, b in B.BUILTINS.items()},
 }
 

@@ -15,6 +15,7 @@ from policyc.engine.ir import (
     Value,
     fact_sort_key,
     format_rule,
+    format_value,
     to_engine_value,
     to_python_value,
 )
@@ -262,8 +263,6 @@ def _py_row(t: Row) -> tuple[PyValue, ...]:
 
 
 def _show(v: Any) -> str:
-    from policyc.engine.ir import format_value
-
     return format_value(v)
 
 

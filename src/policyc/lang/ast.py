@@ -7,9 +7,6 @@ from typing import Any
 
 from policyc.engine.errors import Position
 
-EFFECTS = ("allow", "alert", "redact", "require_approval", "deny", "terminate")
-"""The six effects, least to most restrictive (the order decisions resolve by)."""
-
 Span = Position
 
 

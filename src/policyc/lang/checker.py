@@ -14,6 +14,7 @@ from pathlib import Path
 from policyc.action.schema import ATTRIBUTES
 from policyc.action.vocabulary import ATTRIBUTE_PREFIX
 from policyc.engine.builtins import check_pattern
+from policyc.engine.decisions import RANK
 from policyc.engine.ir import (
     Atom,
     BuiltinCall,
@@ -26,7 +27,6 @@ from policyc.engine.ir import (
     Value,
     Var,
 )
-from policyc.lang.ast import EFFECTS
 from policyc.lang.compiler import Compiler
 from policyc.lang.diagnostics import Diagnostic
 from policyc.lang.loader import Sources, load, load_texts
@@ -174,11 +174,7 @@ def lint(c: Compiler) -> list[Diagnostic]:
             break
     # allow overlapping deny (informational)
     allows = [rid for rid in satisfiable if c.outcome_items[rid].effect == "allow"]
-    denies = [
-        rid
-        for rid in satisfiable
-        if EFFECTS.index(c.outcome_items[rid].effect) >= EFFECTS.index("deny")
-    ]
+    denies = [rid for rid in satisfiable if RANK[c.outcome_items[rid].effect] >= RANK["deny"]]
     for a_id in allows:
         for d_id in denies:  # one note per allow rule is enough to make the point
             if _overlap(satisfiable[a_id], satisfiable[d_id]):
@@ -260,8 +256,8 @@ def _overlap(
 ) -> bool:
     for a_lits, a_attrs in a_bodies:
         for d_lits, d_attrs in d_bodies:
-            a_keys = _attribute_keys(a_lits, a_attrs)
-            d_keys = _attribute_keys(d_lits, d_attrs)
+            a_keys = _attribute_keys(a_lits)
+            d_keys = _attribute_keys(d_lits)
             if not (a_keys & d_keys):
                 continue
             merged = _rename(a_lits, "a.", a_attrs) + _rename(d_lits, "d.", d_attrs)
@@ -273,7 +269,7 @@ def _overlap(
     return False
 
 
-def _attribute_keys(literals: Sequence[Literal], attrs: dict[str, str]) -> set[str]:
+def _attribute_keys(literals: Sequence[Literal]) -> set[str]:
     keys = set()
     for lit in literals:
         if isinstance(lit, Atom) and lit.predicate.startswith(ATTRIBUTE_PREFIX):

@@ -17,6 +17,7 @@ from policyc.action.model import ActionError, parse_action
 from policyc.action.schema import ATTRIBUTES, AttributeType
 from policyc.action.vocabulary import INPUT_PREDICATES, attribute_predicate
 from policyc.engine.builtins import BUILTINS, check_pattern
+from policyc.engine.decisions import EFFECTS
 from policyc.engine.errors import DatalogError, DatalogErrors, Position
 from policyc.engine.ir import (
     FALSE,
@@ -38,7 +39,6 @@ from policyc.engine.ir import (
 from policyc.engine.program import Program
 from policyc.lang import demand
 from policyc.lang.ast import (
-    EFFECTS,
     Compare,
     Condition,
     Default,
@@ -73,11 +73,6 @@ SET_PREFIX = "set."
 MAX_ALTERNATIVES = 32  # `in` lists expand into alternative rules up to this many per rule
 TOOL_INPUT = "tool.input"
 
-_STRING_BUILTIN_ARGS = {
-    # built-in → argument positions that must be strings
-    name: tuple(range(b.inputs)) if name not in ("length",) else (0,)
-    for name, b in BUILTINS.items()
-}
 
 ENGINE_CODES = {
     "arity_mismatch": "arity_mismatch",
@@ -833,7 +828,7 @@ class Compiler:
                 atom.span,
             )
             return
-        for pos in _STRING_BUILTIN_ARGS[atom.name]:
+        for pos in range(b.inputs):  # every built-in takes strings as its inputs
             self.check_kind(atom.args[pos], "string", f"argument {pos + 1} of '{atom.name}'")
         if b.pattern_arg is not None:
             pat = atom.args[b.pattern_arg]
