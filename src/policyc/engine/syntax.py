@@ -80,7 +80,7 @@ def error_offset(e: UnexpectedInput, text: str) -> int:
 _TOKEN_KINDS = {"NAME": "name", "VAR": "variable", "INT": "integer", "FLOAT": "number"}
 
 
-def describe_token(tok: Token, words: Mapping[str, str]) -> str:
+def describe_token(tok: Token) -> str:
     value = str(tok)
     if tok.type in _TOKEN_KINDS:
         return f"{_TOKEN_KINDS[tok.type]} {value!r}"
@@ -115,7 +115,7 @@ def describe_syntax_error(
             line, col = _after_last_token(parser, text)
             width = 0  # nothing is there to underline: the region is empty
         else:
-            msg = f"unexpected {describe_token(tok, words)}"
+            msg = f"unexpected {describe_token(tok)}"
             line, col = tok.line or 1, tok.column or 1
             width = max(1, len(str(tok)))
         expected = set(e.accepts or e.expected or ())

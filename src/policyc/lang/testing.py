@@ -21,6 +21,7 @@ from policyc.engine.builtins import glob_to_regex
 from policyc.engine.decisions import RANK, resolve
 from policyc.engine.errors import DatalogError
 from policyc.engine.ir import Atom, BuiltinCall, Const, Negation, Rule
+from policyc.engine.program import Model
 from policyc.engine.proofs import Proof
 from policyc.lang.policy_set import InvariantCase, OutcomeRule, PolicySet, TestCase
 from policyc.normalize import action_facts
@@ -74,6 +75,11 @@ def _show(value: Any) -> str:
 
 def evaluate(policy_set: PolicySet, action: Action, proofs: bool = True) -> Verdict:
     model = policy_set.program.evaluate(action_facts(action), proofs=proofs)
+    return verdict_of(policy_set, model, action, proofs)
+
+
+def verdict_of(policy_set: PolicySet, model: Model, action: Action, proofs: bool) -> Verdict:
+    """The fired outcomes of an evaluated model, resolved into one effect."""
     by_predicate = policy_set.by_predicate
     fired = []
     for pred in model.derived_with_prefix("outcome."):
@@ -318,7 +324,7 @@ def check_invariant(
             if not model.holds(inv.predicate):
                 return
             applied += 1
-            verdict = evaluate(policy_set, action, proofs=False)
+            verdict = verdict_of(policy_set, model, action, proofs=False)
         except DatalogError as e:  # evaluation failed: the decision would be deny (fail closed)
             errors[:] = [(action, e.message)]
             raise AssertionError("evaluation failed") from None
