@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from policyc.action.model import parse_action
+from policyc.decision.verdict import evaluate
 from policyc.engine import parse_program
 from policyc.lang import cache as cache_module
 from policyc.lang.cache import load_policy_set
 from policyc.lang.checker import check_paths
 from policyc.lang.codes import CODES
-from policyc.lang.testing import evaluate, run_test
+from policyc.lang.testing import run_test
 from policyc.normalize import action_facts
 
 LANG = Path(__file__).parent / "lang"

@@ -81,14 +81,21 @@ def test_installed_wheel_finds_its_grammar(wheel: Path, tmp_path: Path) -> None:
 
 def test_public_api_is_pinned() -> None:
     assert policyc.__all__ == [
+        "Action",
+        "ActionError",
         "DatalogError",
         "DatalogErrors",
+        "Decision",
         "Model",
         "NotDerived",
+        "PolicyEngine",
+        "PolicyLoadError",
         "Position",
         "Program",
         "Proof",
         "__version__",
+        "load",
+        "parse_action",
         "parse_program",
     ]
     for name in policyc.__all__:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from policyc.action.model import parse_action
+from policyc.decision.verdict import evaluate
 from policyc.engine.builtins import BUILTINS
 from policyc.engine.decisions import EFFECTS
 from policyc.lang import ast as lang_ast
@@ -41,7 +42,7 @@ from policyc.lang.ast import (
 from policyc.lang.checker import check_paths
 from policyc.lang.parser import parse_module
 from policyc.lang.policy_set import PolicySet
-from policyc.lang.testing import check_invariant, evaluate, run_test
+from policyc.lang.testing import check_invariant, run_test
 from tests.lang.corpus import CASES_DIR, CORPUS, CORPUS_IDS, check_case, read
 
 INVARIANT_EXAMPLES = 60

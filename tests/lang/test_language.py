@@ -9,11 +9,12 @@ import dataclasses
 from typing import Any
 
 from policyc.action.model import parse_action
+from policyc.decision.verdict import evaluate
 from policyc.lang.ast import Compare, Outcome, PBin, PConst
 from policyc.lang.checker import check_texts
 from policyc.lang.parser import parse_module
 from policyc.lang.policy_set import PolicySet
-from policyc.lang.testing import check_invariant, evaluate, run_test
+from policyc.lang.testing import check_invariant, run_test
 
 
 def _compile(text: str) -> PolicySet:

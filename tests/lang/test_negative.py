@@ -235,8 +235,8 @@ def test_unsafe_anonymous_argument_message_names_what_was_written() -> None:
 
 def test_on_demand_helper_with_too_few_arguments_is_an_arity_mismatch() -> None:
     text = (
-        'module m\ndefault allow\nsecret(P) :- glob(P, "**/.env").\n'
-        'deny m.d\n  when reads_file(P), secret()\n  reason "x"\n'
+        'module m\ndefault allow\nsecret_path(P) :- glob(P, "**/.env").\n'
+        'deny m.d\n  when reads_file(P), secret_path()\n  reason "x"\n'
     )
     result = check_texts({"m.policy": text})
     assert [(d.code, d.position.line if d.position else None) for d in result.errors] == [
@@ -246,8 +246,8 @@ def test_on_demand_helper_with_too_few_arguments_is_an_arity_mismatch() -> None:
 
 def test_on_demand_helper_with_too_many_arguments_is_an_arity_mismatch() -> None:
     text = (
-        'module m\ndefault allow\nsecret(P) :- glob(P, "**/.env").\n'
-        'deny m.d\n  when reads_file(P), secret(P, P)\n  reason "x"\n'
+        'module m\ndefault allow\nsecret_path(P) :- glob(P, "**/.env").\n'
+        'deny m.d\n  when reads_file(P), secret_path(P, P)\n  reason "x"\n'
     )
     result = check_texts({"m.policy": text})
     assert [(d.code, d.position.line if d.position else None) for d in result.errors] == [

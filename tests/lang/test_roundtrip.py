@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from policyc.action.model import Action, parse_action
+from policyc.decision.verdict import evaluate
 from policyc.engine import parse_program
 from policyc.engine.program import Program
 from policyc.lang.checker import check_texts
 from policyc.lang.policy_set import PolicySet
-from policyc.lang.testing import evaluate
 from policyc.normalize import action_facts
 from tests.lang.corpus import CORPUS, CORPUS_IDS, check_case, model_of, sample_actions
 

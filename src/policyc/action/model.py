@@ -106,6 +106,9 @@ class Action(_Model):
     cwd: str | None = Field(default=None, description="the working directory")
     workspace: str | None = Field(default=None, description="the root of the agent's workspace")
     branch: str | None = Field(default=None, description="the current git branch")
+    home: str | None = Field(
+        default=None, description="the home directory of the user the agent runs as (for `~`)"
+    )
 
 
 RUNTIME_OWNED = (

@@ -95,6 +95,58 @@ _FACTS = [
         "the action sends data to this host (POST/PUT/PATCH, curl -d/-F/-T, scp/rsync to it, nc)",
     ),
     InputPredicate(
+        "path_dir",
+        (("path", "string"), ("dir", "string")),
+        "the directory of a path the action touches (`/repo/src` for `/repo/src/a.py`)",
+    ),
+    InputPredicate(
+        "path_name",
+        (("path", "string"), ("name", "string")),
+        "the last component of a path the action touches (`a.py`)",
+    ),
+    InputPredicate(
+        "path_ext",
+        (("path", "string"), ("ext", "string")),
+        "the extension of a path the action touches, lower case, no dot (`py`; none for `.env`)",
+    ),
+    InputPredicate(
+        "destructive",
+        (("kind", "string"), ("target", "string")),
+        "a destructive operation: `recursive_delete`, `recursive_force_delete`, `shred`, "
+        "`disk_overwrite`, `filesystem_create`, `truncate`; the target is a canonical path",
+    ),
+    InputPredicate(
+        "git_op",
+        (("op", "string"), ("detail", "string")),
+        "a git operation: `push`, `force_push`, `mirror_push`, `push_delete`, `reset_hard`, "
+        "`clean_force`, `branch_force_delete`, `rewrite_history`, `checkout_force`; the detail is "
+        "the remote, refspec or branch when literal",
+    ),
+    InputPredicate(
+        "infra_op",
+        (("tool", "string"), ("op", "string"), ("target", "string")),
+        "an infrastructure operation: terraform/tofu/terragrunt/pulumi `destroy` `apply` …, "
+        "kubectl `delete` `apply` …, helm `uninstall` `upgrade` …; the target when literal",
+    ),
+    InputPredicate(
+        "publishes_package",
+        (("tool", "string"), ("registry", "string")),
+        "the action publishes a package or image (npm publish, twine upload, docker push …)",
+    ),
+    InputPredicate(
+        "sql_statement",
+        (("kind", "string"), ("object", "string")),
+        "a SQL statement the action runs (db.query payload, psql/mysql/sqlite3): kinds such as "
+        "`drop_database`, `drop_schema`, `drop_table`, `truncate`, `delete_all`, `update_all`, "
+        "`copy_to`; the object's qualified name in lower case",
+    ),
+    InputPredicate(
+        "secret",
+        (("kind", "string"), ("field", "string")),
+        "a secret-looking value of this kind (`aws-access-key`, `jwt`, `private-key` …) was found "
+        "in this field of the action (`command`, `payload`, `tool.input.body` …)",
+    ),
+    InputPredicate(
         "unresolved",
         (("kind", "string"), ("detail", "string")),
         "a part of the action that could not be resolved statically",

@@ -18,7 +18,7 @@ EXIT_CRASH = 3
 
 def build_parser() -> argparse.ArgumentParser:
     from policyc import __version__
-    from policyc.cli import check, compile, datalog, fmt, test
+    from policyc.cli import check, compile, datalog, evaluate, fmt, schema, test
 
     parser = argparse.ArgumentParser(
         prog="policyc",
@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.register(sub)
     compile.register(sub)
     datalog.register(sub)
+    evaluate.register(sub)
     fmt.register(sub)
+    schema.register(sub)
     test.register(sub)
     return parser
 

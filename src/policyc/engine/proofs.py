@@ -101,6 +101,73 @@ class Proof:
             nodes.append(d)
         return {"schema": SCHEMA, "root": 0, "nodes": nodes}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Proof:
+        """The proof a :meth:`to_dict` JSON form describes (for rendering stored explanations).
+
+        Raises ``ValueError`` when the data is not a well-formed ``policyc.proof/1`` DAG."""
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} proof")
+        raw = data.get("nodes")
+        if not isinstance(raw, list) or not raw:
+            raise ValueError("a proof needs a non-empty list of nodes")
+        built: dict[int, Proof] = {}
+        # premises are built before the nodes resting on them, iteratively (proofs can be deep)
+        by_id = {n["id"]: n for n in raw if isinstance(n, dict) and isinstance(n.get("id"), int)}
+        if len(by_id) != len(raw):
+            raise ValueError("every proof node needs a unique integer id")
+        state: dict[int, int] = {}  # 1: on the stack, 2: built
+        for start in by_id:
+            stack = [start]
+            while stack:
+                nid = stack[-1]
+                if state.get(nid) == 2:
+                    stack.pop()
+                    continue
+                node = by_id.get(nid)
+                if node is None:
+                    raise ValueError(f"proof node {nid} is referenced but missing")
+                premises = node.get("premises") or []
+                pending = [p for p in premises if state.get(p) != 2]
+                if pending and state.get(nid) != 1:
+                    state[nid] = 1
+                    for p in pending:
+                        if state.get(p) == 1:
+                            raise ValueError("a proof cannot be cyclic")
+                        stack.append(p)
+                    continue
+                if pending:
+                    raise ValueError("a proof cannot be cyclic")
+                stack.pop()
+                built[nid] = cls._node_from_dict(node, tuple(built[p] for p in premises))
+                state[nid] = 2
+        root = data.get("root", 0)
+        if root not in built:
+            raise ValueError("the proof's root node is missing")
+        return built[root]
+
+    @classmethod
+    def _node_from_dict(cls, node: Mapping[str, Any], premises: tuple[Proof, ...]) -> Proof:
+        def position(d: Any) -> Position | None:
+            if not isinstance(d, Mapping):
+                return None
+            return Position(str(d.get("file")), int(d.get("line", 0)), int(d.get("column", 0)))
+
+        rule = node.get("rule") or {}
+        return cls(
+            kind=str(node.get("kind")),
+            predicate=node.get("predicate"),
+            args=tuple(node.get("args") or ()),
+            height=int(node.get("height", 0)),
+            rule_id=rule.get("id") if isinstance(rule, Mapping) else None,
+            source=position(rule.get("source") if rule else node.get("source")),
+            origin=node.get("origin"),
+            bindings=dict(node.get("bindings") or {}),
+            premises=premises,
+            op=node.get("op"),
+            text=node.get("text"),
+        )
+
     def to_text(self) -> str:
         """An indented tree; a sub-proof already shown is referred to, not repeated."""
         lines: list[str] = []

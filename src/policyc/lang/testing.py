@@ -9,7 +9,6 @@ and every action on which an invariant's ``when`` holds must meet its bound.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,80 +16,13 @@ from typing import Any
 
 from policyc.action.model import ACTION_TYPES, Action, ActionError, parse_action
 from policyc.action.schema import ATTRIBUTES
+from policyc.decision.verdict import Verdict, evaluate, verdict_of
 from policyc.engine.builtins import glob_to_regex
-from policyc.engine.decisions import RANK, resolve
+from policyc.engine.decisions import RANK
 from policyc.engine.errors import DatalogError
 from policyc.engine.ir import Atom, BuiltinCall, Const, Negation, Rule
-from policyc.engine.program import Model
-from policyc.engine.proofs import Proof
-from policyc.lang.policy_set import InvariantCase, OutcomeRule, PolicySet, TestCase
-from policyc.normalize import action_facts
-
-
-@dataclass(frozen=True)
-class Fired:
-    rule: OutcomeRule
-    args: tuple[Any, ...]
-    reason: str
-    proof: Proof | None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    effect: str
-    default_applied: bool
-    fired: tuple[Fired, ...]
-
-    def ids(self, effect: str | None = None) -> set[str]:
-        return {f.rule.id for f in self.fired if effect is None or f.rule.effect == effect}
-
-
-def render_reason(rule: OutcomeRule, args: tuple[Any, ...], action: Action) -> str:
-    values = dict(zip(rule.params, args, strict=True))
-    data = action.model_dump(mode="python")
-    out = []
-    for part in rule.reason:
-        if part.kind == "text":
-            out.append(part.value)
-        elif part.kind == "var":
-            out.append(_show(values.get(part.value)))
-        else:
-            value: Any = data
-            for key in part.value.split("."):
-                value = value.get(key) if isinstance(value, dict) else None
-            out.append(_show(value))
-    return "".join(out)
-
-
-def _show(value: Any) -> str:
-    """A value as policies write it: strings bare, true/false, lists and objects as JSON."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | int | float):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def evaluate(policy_set: PolicySet, action: Action, proofs: bool = True) -> Verdict:
-    model = policy_set.program.evaluate(action_facts(action), proofs=proofs)
-    return verdict_of(policy_set, model, action, proofs)
-
-
-def verdict_of(policy_set: PolicySet, model: Model, action: Action, proofs: bool) -> Verdict:
-    """The fired outcomes of an evaluated model, resolved into one effect."""
-    by_predicate = policy_set.by_predicate
-    fired = []
-    for pred in model.derived_with_prefix("outcome."):
-        rule = by_predicate.get(pred)
-        if rule is None:
-            continue
-        for row in model.rows(pred):
-            proof = model.explain(pred, row) if proofs else None
-            fired.append(Fired(rule, row, render_reason(rule, row, action), proof))
-    effect, default_applied = resolve((f.rule.effect for f in fired), policy_set.default)
-    return Verdict(effect, default_applied, tuple(fired))
+from policyc.lang.policy_set import InvariantCase, PolicySet, TestCase
+from policyc.normalize import normalize_action
 
 
 @dataclass
@@ -320,7 +252,7 @@ def check_invariant(
     def prop(action: Action) -> None:
         nonlocal applied
         try:
-            model = policy_set.program.evaluate(action_facts(action))
+            model = policy_set.program.evaluate(normalize_action(action).facts)
             if not model.holds(inv.predicate):
                 return
             applied += 1

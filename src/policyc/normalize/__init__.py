@@ -5,6 +5,6 @@ actions also yield canonical file-access facts. Commands, URLs, SQL and secrets 
 normalizers.
 """
 
-from policyc.normalize.facts import action_facts, canonical_path
+from policyc.normalize.facts import Normalized, action_facts, canonical_path, normalize_action
 
-__all__ = ["action_facts", "canonical_path"]
+__all__ = ["Normalized", "action_facts", "canonical_path", "normalize_action"]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from policyc.action.model import Action
 from policyc.action.schema import ATTRIBUTES
 from policyc.action.vocabulary import attribute_predicate
+
+if TYPE_CHECKING:
+    from policyc.normalize.secrets import Finding
 
 Facts = dict[str, list[tuple[Any, ...]]]
 
@@ -20,13 +24,16 @@ _FILE_FACT = {
 }
 
 
-def canonical_path(path: str, cwd: str | None = None) -> str | None:
-    """An absolute, lexically canonical path (``.``, ``..`` and ``//`` resolved against ``cwd``),
-    or None when it cannot be made absolute (a relative path with no absolute ``cwd``, ``~``)."""
+def canonical_path(path: str, cwd: str | None = None, home: str | None = None) -> str | None:
+    """An absolute, lexically canonical path (``.``, ``..`` and ``//`` resolved against ``cwd``,
+    ``~`` and ``~/…`` against ``home``), or None when it cannot be made absolute (a relative path
+    with no absolute ``cwd``, ``~`` with no absolute ``home``, ``~user``)."""
     if not path or "\0" in path:
         return None
     if path.startswith("~"):
-        return None
+        if not home or not home.startswith("/") or not (path == "~" or path.startswith("~/")):
+            return None
+        path = home.rstrip("/") + "/" + path[2:]
     if not path.startswith("/"):
         if not cwd or not cwd.startswith("/"):
             return None
@@ -50,8 +57,39 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
         out.append((prefix, value))
 
 
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """An action's input facts, and the secrets found in it (kind, field, span — never values)."""
+
+    facts: Facts
+    findings: tuple[Finding, ...]
+
+
+def secret_fields(action: Action) -> list[tuple[str, str]]:
+    """The (field, text) pairs of an action that are scanned for secrets."""
+    fields = [(name, v) for name in ("command", "payload", "url") if (v := getattr(action, name))]
+    if action.tool is not None and action.tool.input:
+        leaves: list[tuple[str, Any]] = []
+        _flatten("", action.tool.input, leaves)
+        fields.extend((f"tool.input.{k}", v) for k, v in leaves if isinstance(v, str) and v)
+    return fields
+
+
+def normalize_action(action: Action, key: bytes | None = None) -> Normalized:
+    """The facts of one action and the secrets in it. ``key`` keys the secrets' fingerprints."""
+    from policyc.normalize.secrets import scan_fields
+
+    findings = (
+        scan_fields(secret_fields(action), key) if key else scan_fields(secret_fields(action))
+    )
+    facts = action_facts(action)
+    if findings:
+        facts["secret"] = list(dict.fromkeys((f.kind, f.field) for f in findings))
+    return Normalized(facts, tuple(findings))
+
+
 def action_facts(action: Action) -> Facts:
-    """The facts of one action, in a fixed order."""
+    """The facts of one action, in a fixed order (secrets aside: see :func:`normalize_action`)."""
     facts: Facts = {}
     data = action.model_dump(mode="python")
     for path, t in ATTRIBUTES.items():
@@ -82,11 +120,55 @@ def action_facts(action: Action) -> Facts:
         method = (action.method or "GET").upper()
         upload = method in UPLOAD_METHODS or bool(action.payload and method != "GET")
         url_facts(action.url, facts, upload=upload)
+    for text in _sql_texts(action):
+        from policyc.normalize.sql import sql_facts
+
+        for pred, rows in sql_facts(text).items():
+            bucket = facts.setdefault(pred, [])
+            bucket.extend(r for r in rows if r not in bucket)
     fact = _FILE_FACT.get(action.action_type)
     if fact and action.resource.path:
-        canon = canonical_path(action.resource.path, action.cwd or action.workspace)
+        canon = canonical_path(action.resource.path, action.cwd or action.workspace, action.home)
         if canon is None:
             facts.setdefault("unresolved", []).append(("path", "the path cannot be made absolute"))
         else:
             facts.setdefault(fact, []).append((canon,))
+    _path_facts(facts)
     return facts
+
+
+def _sql_texts(action: Action) -> list[str]:
+    """The SQL an action runs: a ``db.query``'s payload (or its tool's ``sql``/``query``), and
+    any tool call's ``sql`` argument."""
+    texts = []
+    if action.action_type == "db.query" and action.payload:
+        texts.append(action.payload)
+    if action.tool is not None:
+        keys = ("sql", "query") if action.action_type == "db.query" else ("sql",)
+        texts.extend(v for k in keys if isinstance(v := action.tool.input.get(k), str) and v)
+    return texts
+
+
+_PATH_SOURCES = ("reads_file", "writes_file", "deletes_file")
+
+
+def _path_facts(facts: Facts) -> None:
+    """Directory, name and extension of every path the action touches."""
+    paths = dict.fromkeys(row[0] for pred in _PATH_SOURCES for row in facts.get(pred, ()))
+    paths.update(dict.fromkeys(row[1] for row in facts.get("destructive", ()) if row[1]))
+    if not paths:
+        return
+    dirs, names, exts = [], [], []
+    for path in paths:
+        directory, name = posixpath.split(path)
+        dirs.append((path, directory or "/"))
+        if name:
+            names.append((path, name))
+            stem, ext = posixpath.splitext(name)
+            if ext and stem:
+                exts.append((path, ext[1:].lower()))
+    facts["path_dir"] = dirs
+    if names:
+        facts["path_name"] = names
+    if exts:
+        facts["path_ext"] = exts

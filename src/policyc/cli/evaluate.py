@@ -1,0 +1,146 @@
+"""``policyc eval [ACTION.json | -] [--policy PATH…]``: decide actions, print the decisions.
+
+Input is one JSON action, a JSON array of actions, or JSON Lines (one action per line). Output is
+the decision record as JSON (JSON Lines for several actions) or, with ``--format text``, the
+decision and its proof trees for people. Every action gets a decision: an invalid action, like
+policies that do not load, gives ``deny`` with the error in the record (fail closed), and the
+problem is also reported on stderr with its line.
+
+Exit codes: 0 every action may go ahead (allow, alert, redact), 1 some action is refused (deny,
+require_approval, terminate), 2 some input or policy was invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from policyc.cli.main import EXIT_INVALID, EXIT_NO, EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="decide actions and print the decisions",
+        description="Decide one JSON action, a JSON array, or JSON Lines; print the decisions.",
+    )
+    p.add_argument(
+        "input", nargs="?", default="-", metavar="ACTION.json", help="a file, or - for stdin"
+    )
+    p.add_argument(
+        "--policy",
+        "-p",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help=".policy files or folders (default: the standard library)",
+    )
+    p.add_argument("--format", choices=("json", "text"), default="json")
+    p.add_argument(
+        "--colour",
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in --format text (auto: on a terminal unless NO_COLOR is set)",
+    )
+    p.add_argument("--no-proofs", action="store_true", help="leave proof trees out")
+    p.add_argument("--no-cache", action="store_true", help="compile the policies afresh")
+    p.set_defaults(run=run)
+
+
+def _inputs(text: str) -> Iterator[tuple[int, Any, str | None]]:
+    """(line, parsed JSON or None, error) for each action in the input."""
+    stripped = text.strip()
+    if not stripped:
+        yield 1, None, "the input is empty (expected a JSON action or JSON Lines)"
+        return
+    try:
+        whole = json.loads(stripped)
+    except (ValueError, RecursionError):
+        whole = None
+    else:
+        if isinstance(whole, list):
+            for item in whole:
+                yield 1, item, None
+            return
+        yield 1, whole, None
+        return
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line), None
+        except json.JSONDecodeError as e:
+            yield n, None, f"not valid JSON at column {e.colno}: {e.msg}"
+        except RecursionError:
+            yield n, None, "JSON nested too deeply"
+
+
+def run(args: argparse.Namespace) -> int:
+    from policyc.action.model import new_id
+    from policyc.decision.decide import failed_decision
+    from policyc.decision.engine import PolicyEngine, PolicyLoadError, claimed_action_id, load
+    from policyc.decision.render import render_decision
+
+    try:
+        if args.input == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.input, encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"policyc eval: cannot read {args.input}: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    where = "<stdin>" if args.input == "-" else args.input
+
+    engine: PolicyEngine | None = None
+    load_error: str | None = None
+    try:
+        engine = load(args.policy, cache=not args.no_cache, proofs=not args.no_proofs)
+    except PolicyLoadError as e:
+        load_error = str(e)
+        print(e.rendered or f"policyc eval: {e}", file=sys.stderr)
+
+    colour = args.colour == "always" or (
+        args.colour == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
+    items = list(_inputs(text.removeprefix("\ufeff")))
+    many = len(items) > 1
+    code = EXIT_OK
+    policy_hash = engine.policy_set_hash if engine else ""
+    for n, data, error in items:
+        if error is not None:
+            decision = failed_decision(
+                action_id=new_id("act_"),
+                policy_set=policy_hash,
+                code="invalid_input",
+                message=error,
+            )
+        elif engine is None:
+            decision = failed_decision(
+                action_id=claimed_action_id(data),
+                policy_set="",
+                code="policy_error",
+                message=load_error or "the policies do not load",
+            )
+        else:
+            decision = engine.decide(data)  # an invalid action is denied, with the error
+            if decision.error is not None and decision.error.code == "invalid_action":
+                error = decision.error.message
+        if error is not None:
+            print(f"{where}:{n}: {error}", file=sys.stderr)
+        if decision.error is not None and decision.error.code != "internal_error":
+            code = EXIT_INVALID
+        elif not decision.allowed and code == EXIT_OK:
+            code = EXIT_NO
+        if args.format == "text":
+            print(render_decision(decision, colour=colour, proofs=not args.no_proofs))
+            if many:
+                print()
+        else:
+            print(decision.to_json(indent=None if many else 2))
+    return code
