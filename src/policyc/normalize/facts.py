@@ -110,7 +110,7 @@ def action_facts(action: Action) -> Facts:
     if action.action_type == "shell.exec" and action.command:
         from policyc.normalize.shell import normalize_shell
 
-        shell = normalize_shell(action.command, action.cwd or action.workspace)
+        shell = normalize_shell(action.command, action.cwd or action.workspace, action.home)
         for pred, rows in shell.facts.items():
             bucket = facts.setdefault(pred, [])
             bucket.extend(r for r in rows if r not in bucket)

@@ -2,24 +2,42 @@
 
 Every simple command is found wherever it sits (pipelines, lists, subshells, brace groups,
 command and process substitutions, ``bash -c`` strings, ``eval`` of literals), wrappers such as
-``sudo``, ``env``, ``timeout`` or ``xargs`` are seen through, flags are normalised (``-rf`` is
-``-r`` and ``-f``, ``--recursive`` is ``-r`` for ``rm``), and what cannot be resolved statically
-(a variable or a substitution where a command name or an argument should be) becomes an
-``unresolved`` fact, so that a policy never allows what it could not see.
+``sudo``, ``env``, ``timeout``, ``xargs``, ``strace``, ``flock`` or ``su -c`` are seen through,
+flags are normalised (``-rf`` is ``-r`` and ``-f``, ``--recursive`` is ``-r`` for ``rm``), and
+what cannot be resolved statically (a variable or a substitution where a command name or an
+argument should be) becomes an ``unresolved`` fact, so that a policy never allows what it could
+not see. What each program does with its arguments is :mod:`policyc.normalize.commands`.
+
+What a command reads on stdin is followed too: a shell reading a literal here-document,
+here-string or ``echo``/``printf`` pipeline runs that text, which is analysed like ``bash -c``;
+a shell reading anything else (``curl … | sh``, ``base64 -d | bash``, ``sh < file``) is
+``unresolved("shell_stdin")`` (decoded base64/hex of literal text is analysed as well). SQL
+clients and interpreters read stdin the same way. ``echo`` text with backslashes is analysed in
+both readings (bash prints them, dash's echo reads escapes) and stays unresolved.
+
+``xargs`` and ``parallel`` complete their command with arguments read at run time: the command is
+analysed with a computed argument appended (or in place of the replacement string), so that
+``xargs rm -rf`` is a ``recursive_force_delete`` of an unknown target; ``parallel CMD ::: A B``
+with literal values is analysed once per value. ``chroot`` and ``nsenter -m`` add
+``unresolved("chroot")``: the paths the command names are inside another root.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from policyc.normalize import commands
+from policyc.normalize.commands import Stdin
+
 MAX_DEPTH = 8  # nested `bash -c` / `eval` strings followed before giving up (unresolved)
 
-# wrappers: command → how many leading arguments (after its own flags) belong to it
 _WRAPPERS = {
     "sudo",
     "doas",
+    "pkexec",
     "env",
     "nice",
     "nohup",
@@ -31,84 +49,98 @@ _WRAPPERS = {
     "stdbuf",
     "ionice",
     "chrt",
+    "taskset",
     "setsid",
     "xargs",
+    "parallel",
     "watch",
+    "strace",
+    "ltrace",
+    "flock",
+    "unbuffer",
+    "chroot",
+    "firejail",
+    "proxychains",
+    "proxychains4",
+    "torsocks",
+    "caffeinate",
+    "nsenter",
 }
 _SHELLS = {"bash", "sh", "zsh", "dash", "ksh", "fish"}
 # wrapper flags that take a value (so the value is not the wrapped command)
 _WRAPPER_VALUE_FLAGS = {
     "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"},
+    "doas": {"-u", "-C"},
+    "pkexec": {"--user"},
     "nice": {"-n", "--adjustment"},
     "timeout": {"-s", "-k", "--signal", "--kill-after"},
     "xargs": {"-I", "-i", "-n", "-P", "-L", "-s", "-d", "-E", "-a", "--max-args", "--max-procs"},
+    "parallel": {"-j", "--jobs", "-N", "-n", "--max-args", "-P", "-S", "--sshlogin", "-a",
+                 "--arg-file", "-d", "--delimiter", "-I", "-E", "--colsep", "-C", "--retries",
+                 "--timeout", "--delay", "--joblog", "--results", "--tmpdir", "--workdir",
+                 "--wd", "--tagstring", "--sshloginfile", "--slf", "--env", "--basefile"},
     "stdbuf": {"-i", "-o", "-e"},
     "ionice": {"-c", "-n", "-p"},
-    "env": {"-u", "-C", "-S", "--unset", "--chdir"},
-}
-# long options that mean a short flag, per command
-_LONG = {
-    "rm": {"--recursive": "-r", "--force": "-f", "--dir": "-d"},
-    "cp": {"--recursive": "-r", "--force": "-f"},
-    "git": {"--force": "-f"},
-    "chmod": {"--recursive": "-R"},
-    "chown": {"--recursive": "-R"},
-}
-_READERS = {
-    "cat",
-    "head",
-    "tail",
-    "less",
-    "more",
-    "grep",
-    "egrep",
-    "fgrep",
-    "rg",
-    "sed",
-    "awk",
-    "strings",
-    "xxd",
-    "hexdump",
-    "od",
-    "base64",
-    "source",
-    ".",
-    "diff",
-    "wc",
-    "sort",
-    "uniq",
-    "cut",
-    "nl",
-    "tac",
-    "jq",
-    "yq",
-    "openssl",
-    "gpg",
-    "file",
-    "stat",
-    "md5sum",
-    "sha256sum",
-    "sha1sum",
-    "cksum",
-    "vi",
-    "vim",
-    "nano",
-    "emacs",
-    "bat",
-    "view",
-}
-_DELETERS = {"rm", "shred", "unlink", "rmdir", "srm", "wipe"}
+    "chrt": {"-T", "-P", "-D"},
+    "env": {"-u", "-C", "--unset", "--chdir"},
+    "exec": {"-a"},
+    "time": {"-f", "-o", "--format", "--output"},
+    "watch": {"-n", "--interval", "-d"},
+    "strace": {"-e", "-o", "-p", "-s", "-u", "-E", "-P", "-a", "-b", "-I", "-O", "-S", "-X",
+               "-U", "--output", "--trace", "--signal", "--attach", "--user", "--env"},
+    "ltrace": {"-e", "-o", "-p", "-s", "-u", "-n", "-a", "-F", "-l", "-A", "-D", "-w",
+               "--output", "--library", "--indent", "--align", "--where"},
+    "flock": {"-w", "--wait", "--timeout", "-E", "--conflict-exit-code"},
+    "chroot": {"--userspec", "--groups"},
+    "proxychains": {"-f"},
+    "proxychains4": {"-f"},
+    "torsocks": {"-u", "-p", "-a", "-P", "--user", "--pass", "--address", "--port"},
+    "caffeinate": {"-t", "-w"},
+    "nsenter": {"-t", "--target", "-S", "--setuid", "-G", "--setgid"},
+}  # fmt: skip
+# wrappers whose first operand is theirs, not the command's (`timeout 5 cmd`, `flock LOCK cmd`)
+_WRAPPER_OPERAND = {"timeout", "chrt", "taskset", "flock", "chroot"}
 
 
 @dataclass
 class ShellFacts:
     commands: list[tuple[str, ...]] = field(default_factory=list)  # (name, *args) after wrappers
     facts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    home: str | None = None  # the home directory `~` stands for, when known
 
     def add(self, pred: str, *args: Any) -> None:
         rows = self.facts.setdefault(pred, [])
         if args not in rows:
             rows.append(args)
+
+
+@dataclass(slots=True)
+class _Context:
+    """The walker's services to a program's semantics (:class:`commands.Shell`)."""
+
+    out: ShellFacts
+    cwd: str | None
+    depth: int
+    stdin: Stdin | None
+
+    @property
+    def facts(self) -> dict[str, list[tuple[Any, ...]]]:
+        return self.out.facts
+
+    def add(self, pred: str, *args: Any) -> None:
+        self.out.add(pred, *args)
+
+    def path(self, path: str) -> str | None:
+        return _canonical(self.out, path, self.cwd)
+
+    def file(self, pred: str, path: str) -> str | None:
+        return _file(self.out, pred, path, self.cwd)
+
+    def text(self, script: str, stdin: Stdin | None = None) -> None:
+        _walk_text(script, self.out, self.cwd, self.depth + 1, stdin)
+
+    def words(self, words: Any, stdin: Stdin | None = None) -> None:
+        _simple(list(words), self.out, self.cwd, self.depth + 1, stdin)
 
 
 @cache
@@ -119,29 +151,212 @@ def _parser() -> Any:
     return Parser(Language(tree_sitter_bash.language()))
 
 
-def normalize_shell(command: str, cwd: str | None = None) -> ShellFacts:
-    out = ShellFacts()
-    _walk_text(command, out, cwd, 0)
+def normalize_shell(command: str, cwd: str | None = None, home: str | None = None) -> ShellFacts:
+    out = ShellFacts(home=home)
+    _walk_text(command, out, cwd, 0, None)
     return out
 
 
-def _walk_text(text: str, out: ShellFacts, cwd: str | None, depth: int) -> None:
+def _walk_text(
+    text: str, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None
+) -> None:
     if depth > MAX_DEPTH:
         out.add("unresolved", "nesting", "shell strings nested too deeply to follow")
         return
     tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
     if tree.root_node.has_error:
         out.add("unresolved", "syntax", "the command does not parse as shell")
-    stack = [tree.root_node]
+    stack: list[tuple[Any, Stdin | None]] = [(tree.root_node, stdin)]
     while stack:
-        node = stack.pop()
-        if node.type == "command":
-            _command(node, out, cwd, depth)
-        elif node.type == "file_redirect":
+        node, inherited = stack.pop()
+        t = node.type
+        if t == "command":
+            _command(node, out, cwd, depth, inherited)
+        elif t == "file_redirect":
             _redirect(node, out, cwd)
-        elif node.type == "heredoc_redirect":
-            pass
-        stack.extend(reversed(node.children))
+        children = node.children
+        if t == "pipeline":
+            pairs = _pipeline(node, inherited)
+        elif t == "redirected_statement":
+            body = node.child_by_field_name("body")
+            body_stdin = _redirect_stdin(node, inherited)
+            pairs = [(c, body_stdin if _same(c, body) else None) for c in children]
+        elif t in ("heredoc_redirect", "herestring_redirect", "file_redirect", "heredoc_body"):
+            pairs = [(c, None) for c in children]
+        else:
+            pairs = [(c, inherited) for c in children]
+        stack.extend(reversed(pairs))
+
+
+def _same(a: Any, b: Any) -> bool:
+    return b is not None and a.start_byte == b.start_byte and a.end_byte == b.end_byte
+
+
+# -- stdin ------------------------------------------------------------------------------------
+
+
+def _pipeline(node: Any, inherited: Stdin | None) -> list[tuple[Any, Stdin | None]]:
+    """Each element of a pipeline with what it reads: the previous element's output."""
+    children = node.children
+    previous: Stdin | None = inherited
+    if children and children[0].type in ("|", "|&"):
+        # `cmd <<EOF | next`: tree-sitter puts the pipeline inside the here-document redirect
+        previous = _heredoc_producer(node)
+    pairs: list[tuple[Any, Stdin | None]] = []
+    for c in children:
+        if c.type in ("|", "|&"):
+            pairs.append((c, None))
+            continue
+        pairs.append((c, previous))
+        previous = _stdout(c, previous)
+    return pairs
+
+
+def _heredoc_producer(pipeline: Any) -> Stdin:
+    redirect = pipeline.parent
+    statement = redirect.parent if redirect is not None else None
+    if statement is None or statement.type != "redirected_statement":
+        return Stdin(None, "the output of a command")
+    body = statement.child_by_field_name("body")
+    if body is None:
+        return Stdin(None, "the output of a command")
+    return _stdout(body, _redirect_stdin(statement, None))
+
+
+def _redirect_stdin(statement: Any, inherited: Stdin | None) -> Stdin | None:
+    """What the body of a redirected statement reads: its last input redirection, else what the
+    statement reads."""
+    stdin = inherited
+    for c in statement.children:
+        if c.type == "heredoc_redirect":
+            stdin = _heredoc_stdin(c)
+        elif c.type == "herestring_redirect":
+            stdin = _herestring_stdin(c)
+        elif c.type == "file_redirect":
+            stdin = _file_stdin(c, stdin)
+    return stdin
+
+
+def _heredoc_stdin(node: Any) -> Stdin:
+    start = None
+    body = None
+    end = None
+    strip_tabs = False
+    stray = False
+    for c in node.children:
+        if c.type == "heredoc_start":
+            start = c
+        elif c.type == "heredoc_body":
+            body = c
+        elif c.type == "heredoc_end":
+            end = c
+        elif c.type == "<<-":
+            strip_tabs = True
+        elif c.type in _ARGUMENT_NODES:
+            stray = True
+    text = body.text.decode("utf-8", "surrogatepass") if body is not None else ""
+    if (stray or not text) and start is not None and end is not None:
+        # tree-sitter-bash splits some bodies (one starting with a backslash) into stray words:
+        # the body is then the source from the line after the start to the end marker
+        raw: bytes = node.text
+        newline = raw.find(b"\n", start.end_byte - node.start_byte)
+        if newline >= 0:
+            text = raw[newline + 1 : end.start_byte - node.start_byte].decode(
+                "utf-8", "surrogatepass"
+            )
+    if strip_tabs:
+        text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
+    delimiter = start.text.decode("utf-8", "surrogatepass") if start is not None else ""
+    quoted = any(q in delimiter for q in "'\"\\")
+    expands = "\\" in text or "$" in text or "`" in text
+    return Stdin(text, "a here-document", exact=quoted or not expands)
+
+
+def _herestring_stdin(node: Any) -> Stdin:
+    words = [c for c in node.children if c.type != "<<<"]
+    value = _word(words[0]) if words else None
+    if value is None:
+        return Stdin(None, "a here-string computed at run time")
+    return Stdin(value + "\n", "a here-string")
+
+
+def _file_stdin(node: Any, stdin: Stdin | None) -> Stdin | None:
+    op = None
+    fd = None
+    target = None
+    for c in node.children:
+        if c.type == "file_descriptor":
+            fd = c.text.decode()
+        elif c.type in ("<", "<>", "<&"):
+            op = c.type
+        elif c.type not in (">", ">>", "&>", "&>>", ">|", ">&", "&>", ">&-", "<&-"):
+            target = c
+    if op is None or fd not in (None, "0"):
+        return stdin
+    path = _word(target) if target is not None else None
+    return Stdin(None, f"the file {path}" if path else "a file")
+
+
+def _stdout(node: Any, stdin: Stdin | None) -> Stdin:
+    """What a pipeline element writes on stdout, as far as it is known statically."""
+    t = node.type
+    if t == "command":
+        words = _words(node)
+        own = _command_stdin(node, stdin)
+        if words is None:
+            return Stdin("", "the output of an assignment")
+        while words and words[0] is not None:
+            base = words[0].rsplit("/", 1)[-1]
+            if base not in _WRAPPERS or base in ("xargs", "parallel", "watch"):
+                break
+            rest = _unwrap(base, words[1:])
+            if not rest:
+                break
+            words = rest
+        if not words or words[0] is None:
+            return Stdin(None, "the output of a command computed at run time")
+        return commands.stdout_of(words[0].rsplit("/", 1)[-1], words[1:], own)
+    if t == "redirected_statement":
+        body = node.child_by_field_name("body")
+        outputs = [c for c in node.children if _redirects_stdout(c)]
+        if body is None or outputs:
+            return Stdin(None, "the output of a redirected command")
+        return _stdout(body, _redirect_stdin(node, stdin))
+    if t in ("compound_statement", "subshell"):
+        parts = [c for c in node.named_children if c.type != "comment"]
+        texts = [_stdout(c, stdin) for c in parts]
+        if parts and all(s.text is not None for s in texts):
+            return Stdin(
+                "".join(s.text or "" for s in texts),
+                texts[0].source,
+                all(s.exact for s in texts),
+            )
+    return Stdin(None, "the output of a compound command")
+
+
+def _redirects_stdout(node: Any) -> bool:
+    if node.type != "file_redirect":
+        return False
+    fd = None
+    op = None
+    for c in node.children:
+        if c.type == "file_descriptor":
+            fd = c.text.decode()
+        elif c.type in (">", ">>", ">|", "&>", "&>>", ">&"):
+            op = c.type
+    return op is not None and (op.startswith("&") or fd in (None, "1"))
+
+
+def _command_stdin(node: Any, stdin: Stdin | None) -> Stdin | None:
+    for c in node.children:
+        if c.type == "herestring_redirect":
+            stdin = _herestring_stdin(c)
+        elif c.type == "file_redirect":
+            stdin = _file_stdin(c, stdin)
+    return stdin
+
+
+# -- words --------------------------------------------------------------------------------------
 
 
 def _word(node: Any) -> str | None:
@@ -194,55 +409,50 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-# programs whose options are whole words after one dash (`find -name`, `terraform -auto-approve`)
-_WORD_OPTIONS = {"find", "java", "terraform", "gcc", "clang", "go", "tofu"}
+_ARGUMENT_NODES = {
+    "word",
+    "string",
+    "raw_string",
+    "concatenation",
+    "number",
+    "ansi_c_string",
+    "simple_expansion",
+    "expansion",
+    "command_substitution",
+    "process_substitution",
+    "arithmetic_expansion",
+}
 
 
-def _flags(name: str, args: list[str]) -> list[str]:
-    out = []
-    for a in args:
-        if name in _WORD_OPTIONS and a.startswith("-"):
-            out.append(a.split("=", 1)[0])
-        elif a.startswith("--"):
-            flag = a.split("=", 1)[0]
-            out.append(_LONG.get(name, {}).get(flag, flag))
-        elif a.startswith("-") and len(a) > 1 and not a[1:].isdigit():
-            out.extend("-" + ch for ch in a[1:])
-    return out
-
-
-def _command(node: Any, out: ShellFacts, cwd: str | None, depth: int) -> None:
+def _words(node: Any) -> list[str | None] | None:
+    """The words of a simple command (None for each computed one), or None for assignments only."""
     name_node = node.child_by_field_name("name")
     if name_node is None:
-        return  # only variable assignments
+        return None
     words: list[str | None] = [_word(name_node)]
     for c in node.children:
-        if c is name_node or c.type in (
-            "variable_assignment",
-            "file_redirect",
-            "heredoc_redirect",
-            "herestring_redirect",
-        ):
-            continue
-        if c.type in (
-            "word",
-            "string",
-            "raw_string",
-            "concatenation",
-            "number",
-            "ansi_c_string",
-            "simple_expansion",
-            "expansion",
-            "command_substitution",
-            "process_substitution",
-            "arithmetic_expansion",
-        ):
+        if not _same(c, name_node) and c.type in _ARGUMENT_NODES:
             words.append(_word(c))
-    _simple(words, out, cwd, depth)
+    return words
 
 
-def _simple(words: list[str | None], out: ShellFacts, cwd: str | None, depth: int) -> None:
+def _command(node: Any, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None) -> None:
+    words = _words(node)
+    if words is not None:
+        _simple(words, out, cwd, depth, _command_stdin(node, stdin))
+
+
+def _simple(
+    words: list[str | None],
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    stdin: Stdin | None = None,
+) -> None:
     if not words:
+        return
+    if depth > MAX_DEPTH:
+        out.add("unresolved", "nesting", "commands nested too deeply to follow")
         return
     name = words[0]
     if name is None:
@@ -250,68 +460,200 @@ def _simple(words: list[str | None], out: ShellFacts, cwd: str | None, depth: in
         return
     base = name.rsplit("/", 1)[-1]
     args = words[1:]
-    if base in _WRAPPERS:
-        rest = _unwrap(base, args)
-        if rest is not None:
-            out.add("command", base)
-            if base == "xargs":
-                out.add("unresolved", "xargs", "xargs adds arguments read at run time")
-            _simple(rest or ["true"] if base != "xargs" else rest or ["echo"], out, cwd, depth)
-            return
+    if base in _WRAPPERS and _wrapper(base, args, out, cwd, depth, stdin):
+        return
+    if base in ("su", "runuser"):
+        _su(base, args, out, cwd, depth, stdin)
     literal = [a for a in args if a is not None]
     if len(literal) != len(args):
         out.add("unresolved", "argument", f"an argument of {base} is computed at run time")
     out.commands.append((base, *literal))
     out.add("command", base)
-    for flag in _flags(base, literal):
+    for flag in commands.flags(base, literal):
         out.add("command_flag", base, flag)
-    operands = [a for a in literal if not a.startswith("-")]
     for a in literal:
         out.add("command_arg", base, a)
-    if base in (
-        "curl",
-        "wget",
-        "http",
-        "https",
-        "xh",
-        "scp",
-        "rsync",
-        "sftp",
-        "ssh",
-        "nc",
-        "ncat",
-        "telnet",
-        "ftp",
-        "mosh",
-    ):
-        from policyc.normalize.network import command_network_facts
-
-        command_network_facts(base, literal, out.facts)
     if base in _SHELLS or base == "eval":
-        _inner(base, args, out, cwd, depth)
-    if base == "find":
-        _find(literal, out, cwd, depth)
-    if base in _READERS:
-        for a in operands:
-            _file(out, "reads_file", a, cwd)
-    if base in _DELETERS:
-        for a in operands:
-            _file(out, "deletes_file", a, cwd)
-    if base in ("cp", "mv", "tee", "touch", "dd"):
-        targets = operands[-1:] if base in ("cp", "mv") else operands
-        if base == "dd":
-            targets = [a[3:] for a in literal if a.startswith("of=")]
-            for a in literal:
-                if a.startswith("if="):
-                    _file(out, "reads_file", a[3:], cwd)
-        for a in targets:
-            _file(out, "writes_file", a, cwd)
-        if base in ("cp", "mv"):
-            for a in operands[:-1]:
-                _file(out, "reads_file", a, cwd)
-            if base == "mv":
-                for a in operands[:-1]:
-                    _file(out, "deletes_file", a, cwd)
+        _inner(base, args, out, cwd, depth, stdin)
+    if base in ("source", ".") and literal[:1] == ["/dev/stdin"]:
+        _shell_stdin(base, stdin, out, cwd, depth)
+    commands.program_facts(base, args, _Context(out, cwd, depth, stdin))
+
+
+# -- wrappers -------------------------------------------------------------------------------
+
+
+def _wrapper(
+    base: str,
+    args: list[str | None],
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    stdin: Stdin | None,
+) -> bool:
+    """See through a wrapper; False when it wraps nothing (``sudo -l``, ``strace -p 1``)."""
+    if base == "flock":
+        lock = _operand_index(base, args)
+        if lock is not None and lock + 1 < len(args) and args[lock + 1] in ("-c", "--command"):
+            out.add("command", base)  # `flock LOCK -c 'cmd'`: a shell string
+            script = args[lock + 2] if lock + 2 < len(args) else None
+            if script is None:
+                out.add("unresolved", "shell_string", "flock -c of text computed at run time")
+            else:
+                _walk_text(script, out, cwd, depth + 1, stdin)
+            return True
+    if (
+        base in ("sudo", "doas")
+        and stdin is not None
+        and not _unwrap(base, args)
+        and (_flag_value(args, ("-s", "-i", "--shell", "--login"), takes_value=False) is not False)
+    ):
+        out.add("command", base)
+        _shell_stdin(base, stdin, out, cwd, depth)  # `sudo -s` runs a shell reading stdin
+        return True
+    rest = _unwrap(base, args)
+    if rest is None:
+        return False
+    out.add("command", base)
+    if base == "parallel":
+        _parallel(args, rest, out, cwd, depth)
+        return True
+    if base == "xargs":
+        out.add("unresolved", base, f"{base} adds arguments read at run time")
+        replace = _flag_value(args, ("-I",))
+        if replace is False and _flag_value(args, ("-i",), takes_value=False) is True:
+            replace = "{}"
+        stdin = None
+        rest = _runtime_arguments(rest or ["echo"], replace if isinstance(replace, str) else None)
+    elif base == "watch":
+        if not any(a in ("-x", "--exec") for a in args):  # watch runs `sh -c "ARGS…"`
+            if any(a is None for a in rest):
+                out.add("unresolved", "shell_string", "watch runs text computed at run time")
+            _walk_text(" ".join(a for a in rest if a is not None), out, cwd, depth + 1, stdin)
+            return True
+    elif base in ("chroot", "nsenter"):
+        root = _first_operand(base, args)
+        if base == "chroot" or any(
+            a in ("-m", "--mount", "-a", "--all", "-r", "--root")
+            or (a or "").startswith("--mount=")
+            for a in args
+        ):
+            where = f"the root {root}" if base == "chroot" and root else "another mount namespace"
+            out.add("unresolved", "chroot", f"paths are resolved inside {where}")
+        if not rest:
+            _shell_stdin(base, stdin, out, cwd, depth)
+            return True
+    elif base == "env":
+        rest = _env_split(args, rest, out)
+    _simple(rest or ["true"], out, cwd, depth, stdin)
+    return True
+
+
+def _runtime_arguments(words: list[str | None], replace: str | None) -> list[str | None]:
+    """The words of a command that xargs or parallel completes at run time: each word holding
+    the replacement string is computed; without one, computed arguments are appended."""
+    if replace and any(w is not None and replace in w for w in words[1:]):
+        return [words[0]] + [None if w is not None and replace in w else w for w in words[1:]]
+    return [*words, None]
+
+
+_PARALLEL_SOURCES = (":::", "::::", ":::+", "::::+")
+_PARALLEL_REPLACE = r"\{[^{}\s]*\}"
+
+
+def _parallel(
+    args: list[str | None], rest: list[str | None], out: ShellFacts, cwd: str | None, depth: int
+) -> None:
+    """``parallel CMD ::: A B``: CMD (a shell template when it is one word with spaces) for each
+    literal value; values read at run time (stdin, ``::::`` files) are computed arguments."""
+    cut = next((k for k, a in enumerate(rest) if a in _PARALLEL_SOURCES), len(rest))
+    command, sources = rest[:cut], rest[cut + 1 :]
+    values: list[str] | None = None
+    if cut < len(rest) and rest[cut] == ":::" and not any(s in _PARALLEL_SOURCES for s in sources):
+        literal = [s for s in sources if s is not None]
+        values = literal if len(literal) == len(sources) else None
+    if values is None:
+        out.add("unresolved", "parallel", "parallel adds arguments read at run time")
+    template = command[0] if len(command) == 1 and command[0] and " " in command[0] else None
+    for value in values if values is not None else [None]:
+        if template is not None:
+            if value is None:
+                text = re.sub(_PARALLEL_REPLACE, "$PARALLEL_ARGUMENT", template)
+            elif re.search(_PARALLEL_REPLACE, template):
+                text = re.sub(_PARALLEL_REPLACE, _quote(value).replace("\\", "\\\\"), template)
+            else:
+                text = template + " " + _quote(value)
+            _walk_text(text, out, cwd, depth + 1, None)
+            continue
+        words = command or ["echo"]
+        if value is None:
+            _simple(_runtime_arguments(words, "{"), out, cwd, depth, None)
+        elif any(w is not None and "{}" in w for w in words):
+            _simple([w.replace("{}", value) if w else w for w in words], out, cwd, depth, None)
+        else:
+            _simple([*words, value], out, cwd, depth, None)
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _flag_value(
+    args: list[str | None], names: tuple[str, ...], *, takes_value: bool = True
+) -> str | bool | None:
+    """The value of the first of ``names`` (``--name=value`` too); None when it is computed;
+    False when none is given. Without ``takes_value``: True when given."""
+    for k, a in enumerate(args):
+        if a is None:
+            continue
+        if a in names:
+            if not takes_value:
+                return True
+            return args[k + 1] if k + 1 < len(args) else None
+        key, eq, value = a.partition("=")
+        if eq and key in names and key.startswith("--"):
+            return value
+        if takes_value and not a.startswith("--") and a[:2] in names and len(a) > 2:
+            return a[2:]
+    return False
+
+
+def _operand_index(base: str, args: list[str | None]) -> int | None:
+    """Where a wrapper's first operand is (its lock file, its root)."""
+    takes = _WRAPPER_VALUE_FLAGS.get(base, set())
+    k = 0
+    while k < len(args):
+        a = args[k]
+        if a == "--":
+            return k + 1 if k + 1 < len(args) else None
+        if a is None or not a.startswith("-"):
+            return k
+        k += 2 if a in takes else 1
+    return None
+
+
+def _first_operand(base: str, args: list[str | None]) -> str | None:
+    k = _operand_index(base, args)
+    return args[k] if k is not None else None
+
+
+def _env_split(args: list[str | None], rest: list[str | None], out: ShellFacts) -> list[str | None]:
+    """``env -S 'cmd args'`` splits its string into the command's words."""
+    split = _flag_value(args, ("-S", "--split-string"))
+    if split is False:
+        return rest
+    if split is None or not isinstance(split, str):
+        out.add("unresolved", "argument", "env -S of text computed at run time")
+        return rest
+    import shlex
+
+    try:
+        return [*shlex.split(split), *rest]
+    except ValueError:
+        out.add("unresolved", "argument", "env -S of text that does not split into words")
+        return rest
 
 
 def _unwrap(base: str, args: list[str | None]) -> list[str | None] | None:
@@ -326,25 +668,99 @@ def _unwrap(base: str, args: list[str | None]) -> list[str | None] | None:
             i += 1
             continue
         if a == "--":
-            return args[i + 1 :]
+            rest = args[i + 1 :]
+            if base in _WRAPPER_OPERAND and rest:
+                return rest[1:] or None
+            return rest
         if a.startswith("-"):
+            if base == "env" and a in ("-S", "--split-string"):
+                i += 2
+                continue
             i += 2 if a in takes else 1
             continue
-        if base == "timeout":  # the duration comes first
-            return args[i + 1 :]
+        if base in _WRAPPER_OPERAND:  # the duration, priority, mask, lock file or root comes first
+            return args[i + 1 :] or (None if base != "chroot" else [])
         if base in ("nice",) and a.lstrip("-").isdigit():
             i += 1
             continue
         return args[i:]
+    if base == "env" and any(a in ("-S", "--split-string") for a in args):
+        return []
     return None
 
 
-def _inner(base: str, args: list[str | None], out: ShellFacts, cwd: str | None, depth: int) -> None:
+_SU_VALUES = {"-g", "--group", "-G", "--supp-group", "-s", "--shell", "-u", "--user", "-w",
+              "--whitelist-environment"}  # fmt: skip
+_SU_SCRIPT = ("-c", "--command", "--session-command")
+
+
+def _su(
+    base: str,
+    args: list[str | None],
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    stdin: Stdin | None,
+) -> None:
+    """``su [-] [USER] -c 'cmd'``, ``runuser -u USER -- cmd``: the command runs as that user.
+    Options end at the first operand; what follows the user goes to the user's shell (so a
+    ``-c`` there is the shell's), or, for ``runuser -u``, is the command."""
+    script: str | bool | None = False
+    user_mode = False
+    k = 0
+    while k < len(args):
+        a = args[k]
+        if a is None or a == "-" or not a.startswith("-"):
+            break
+        k += 1
+        if a == "--":
+            break
+        name, eq, value = a.partition("=")
+        if name in _SU_SCRIPT:
+            script = value if eq else (args[k] if k < len(args) else None)
+            k += 0 if eq else 1
+        elif a.startswith("-c") and not a.startswith("--"):
+            script = a[2:]
+        else:
+            user_mode = user_mode or name in ("-u", "--user")
+            k += 1 if name in _SU_VALUES and not eq else 0
+    rest = args[k:]
+    if base == "runuser" and user_mode and script is False:
+        _simple(rest or ["true"], out, cwd, depth, stdin)
+        return
+    if script is False:
+        shell_args = rest[1:] if rest[:1] == ["-"] else rest
+        shell_args = shell_args[1:]  # after the user: the shell's own arguments
+        for j, a in enumerate(shell_args):
+            if a is not None and a.startswith("-") and "c" in a[1:] and not a.startswith("--"):
+                script = shell_args[j + 1] if j + 1 < len(shell_args) else None
+                break
+    if script is None:
+        out.add("unresolved", "shell_string", f"{base} -c of text computed at run time")
+    elif isinstance(script, str):
+        _walk_text(script, out, cwd, depth + 1, stdin)
+    else:
+        _shell_stdin(base, stdin, out, cwd, depth)
+
+
+# -- shells -------------------------------------------------------------------------------------
+
+_SHELL_VALUE_FLAGS = {"-o", "+o", "-O", "+O", "--rcfile", "--init-file"}
+
+
+def _inner(
+    base: str,
+    args: list[str | None],
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    stdin: Stdin | None,
+) -> None:
     if base == "eval":
         if any(a is None for a in args):
             out.add("unresolved", "eval", "eval of text computed at run time")
             return
-        _walk_text(" ".join(a for a in args if a is not None), out, cwd, depth + 1)
+        _walk_text(" ".join(a for a in args if a is not None), out, cwd, depth + 1, stdin)
         return
     for i, a in enumerate(args):
         if a is not None and a.startswith("-") and "c" in a[1:] and not a.startswith("--"):
@@ -352,41 +768,57 @@ def _inner(base: str, args: list[str | None], out: ShellFacts, cwd: str | None, 
             if script is None:
                 out.add("unresolved", "shell_string", f"{base} -c of text computed at run time")
             else:
-                _walk_text(script, out, cwd, depth + 1)
+                _walk_text(script, out, cwd, depth + 1, stdin)
             return
-    if args and args[0] is not None and not args[0].startswith("-"):
-        out.add("unresolved", "script", f"{base} runs a script file whose commands are not seen")
-
-
-def _find(args: list[str], out: ShellFacts, cwd: str | None, depth: int) -> None:
-    roots = []
-    for a in args:
-        if a.startswith("-") or a in ("(", ")", "!"):
+    k = 0
+    while k < len(args):
+        a = args[k]
+        if a is None or a == "--" or not a.startswith(("-", "+")):
             break
-        roots.append(a)
-    if "-delete" in args:
-        for r in roots or ["."]:
-            _file(out, "deletes_file", r, cwd)
-    for key in ("-exec", "-execdir", "-ok", "-okdir"):
-        i = 0
-        while key in args[i:]:
-            i = args.index(key, i) + 1
-            end = i
-            while end < len(args) and args[end] not in (";", "+", "\\;"):
-                end += 1
-            inner = [a.replace("{}", r) for r in (roots or ["."]) for a in args[i:end]][: end - i]
-            _simple(list(inner), out, cwd, depth + 1)
-            i = end
+        if a == "-s" or a == "-":
+            break
+        k += 2 if a in _SHELL_VALUE_FLAGS else 1
+    rest = args[k:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    if rest and rest[0] not in ("-", "-s", "/dev/stdin"):
+        if rest[0] is not None:
+            out.add(
+                "unresolved", "script", f"{base} runs a script file whose commands are not seen"
+            )
+        return
+    _shell_stdin(base, stdin, out, cwd, depth)
 
 
-def _file(out: ShellFacts, pred: str, path: str, cwd: str | None) -> None:
+def _shell_stdin(
+    base: str, stdin: Stdin | None, out: ShellFacts, cwd: str | None, depth: int
+) -> None:
+    """A shell running the commands it reads on stdin."""
+    if stdin is None:
+        return  # a terminal: nothing the action names
+    if stdin.text is not None:
+        _walk_text(stdin.text, out, cwd, depth + 1, None)
+    if stdin.text is None or not stdin.exact:
+        out.add("unresolved", "shell_stdin", f"{base} runs commands read from {stdin.source}")
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def _canonical(out: ShellFacts, path: str, cwd: str | None) -> str | None:
     from policyc.normalize.facts import canonical_path
 
-    canon = canonical_path(path, cwd)
+    canon = canonical_path(path, cwd, out.home)
     if canon is None:
         out.add("unresolved", "path", f"{path!r} cannot be made absolute")
-    else:
+    return canon
+
+
+def _file(out: ShellFacts, pred: str, path: str, cwd: str | None) -> str | None:
+    canon = _canonical(out, path, cwd)
+    if canon is not None:
         out.add(pred, canon)
+    return canon
 
 
 def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
@@ -404,5 +836,9 @@ def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
         out.add("unresolved", "redirect", "a redirection target is computed at run time")
         return
     if path.startswith("/dev/"):
+        canon = _canonical(out, path, cwd)
+        if op != "<" and canon is not None and commands.is_device(canon):
+            out.add("writes_file", canon)
+            out.add("destructive", "disk_overwrite", canon)
         return
     _file(out, "reads_file" if op == "<" else "writes_file", path, cwd)
