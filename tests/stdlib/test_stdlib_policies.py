@@ -1,0 +1,42 @@
+"""The standard library checks clean and passes its own test blocks and invariants."""
+
+from __future__ import annotations
+
+import pytest
+
+from policyc.decision import stdlib_path
+from policyc.lang.checker import CheckResult, check_paths
+from policyc.lang.testing import check_invariant, run_test
+
+
+@pytest.fixture(scope="module")
+def stdlib() -> CheckResult:
+    return check_paths([stdlib_path()])
+
+
+def test_checks_without_errors_or_warnings(stdlib: CheckResult) -> None:
+    assert [str(d) for d in stdlib.errors + stdlib.warnings] == []
+    assert stdlib.policy_set is not None
+    assert stdlib.policy_set.default == "allow"
+
+
+def test_every_test_block_passes(stdlib: CheckResult) -> None:
+    ps = stdlib.policy_set
+    assert ps is not None and ps.tests
+    failures = {}
+    for case in ps.tests:
+        result = run_test(ps, case)
+        if not result.passed:
+            failures[f"{case.name} ({case.source})"] = result.messages
+    assert failures == {}
+
+
+def test_every_invariant_holds(stdlib: CheckResult) -> None:
+    ps = stdlib.policy_set
+    assert ps is not None
+    failures = {}
+    for inv in ps.invariants:
+        result = check_invariant(ps, inv, 100, 0)
+        if not result.passed:
+            failures[inv.id] = result.messages
+    assert failures == {}
