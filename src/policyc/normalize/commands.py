@@ -533,6 +533,13 @@ def _find(base: str, args: list[str | None], sh: Shell) -> None:
             while end < len(literal) and literal[end] not in (";", "+", "\\;"):
                 end += 1
             inner = [a.replace("{}", r) for r in (roots or ["."]) for a in literal[i:end]]
+            if any("{}" in a for a in literal[i:end]):
+                name = literal[i] if i < end else "the command"
+                sh.add(
+                    "unresolved",
+                    "find_exec",
+                    f"{name} runs on the files find selects at run time",
+                )
             sh.words(inner[: end - i])
             i = end
 

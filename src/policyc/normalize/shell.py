@@ -465,7 +465,7 @@ def _simple(
     if base in ("su", "runuser"):
         _su(base, args, out, cwd, depth, stdin)
     literal = [a for a in args if a is not None]
-    if len(literal) != len(args):
+    if len(literal) != len(args) and base not in _INERT_ARGUMENTS:
         out.add("unresolved", "argument", f"an argument of {base} is computed at run time")
     out.commands.append((base, *literal))
     out.add("command", base)
@@ -805,9 +805,28 @@ def _shell_stdin(
 # -- files ----------------------------------------------------------------------------------
 
 
+# programs whose arguments never name a file, a host or a command: a computed argument of
+# theirs hides nothing (what they print may still be redirected, which is analysed apart)
+_INERT_ARGUMENTS = frozenset(
+    {"echo", "printf", "true", "false", ":", "sleep", "seq", "expr", "test", "["}
+)
+
+_GLOB_CHARS = ("*", "?", "[")
+
+
+def _is_pattern(path: str) -> bool:
+    """Whether the shell may expand the word into other names (a glob or a brace expansion)."""
+    if any(c in path for c in _GLOB_CHARS):
+        return True
+    open_ = path.find("{")
+    return open_ >= 0 and path.find("}", open_) > 0 and ("," in path or ".." in path)
+
+
 def _canonical(out: ShellFacts, path: str, cwd: str | None) -> str | None:
     from policyc.normalize.facts import canonical_path
 
+    if _is_pattern(path):
+        out.add("unresolved", "glob", f"{path!r} names the files it matches at run time")
     canon = canonical_path(path, cwd, out.home)
     if canon is None:
         out.add("unresolved", "path", f"{path!r} cannot be made absolute")
