@@ -16,10 +16,12 @@ $(STAMP)-%: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[$*]'
 	@touch $@
 
-## run: the main job: check and test the example policies, then explain a Datalog derivation
+## run: the main job: check and test the example policies, decide an agent session under the
+##      standard library (exit 1 = some action refused, expected here), explain a Datalog derivation
 run: $(STAMP)-test
 	$(BIN)/policyc check examples/policies
 	$(BIN)/policyc test examples/policies
+	$(BIN)/policyc eval --format text examples/actions/session.jsonl || [ $$? -eq 1 ]
 	$(BIN)/policyc datalog examples/datalog/reachability.dl \
 	    --facts examples/datalog/reachability.facts.json \
 	    --query reachable --explain 'reachable("laptop", "database")'

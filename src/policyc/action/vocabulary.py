@@ -120,13 +120,16 @@ _FACTS = [
         (("op", "string"), ("detail", "string")),
         "a git operation: `push`, `force_push`, `mirror_push`, `push_delete`, `reset_hard`, "
         "`clean_force`, `branch_force_delete`, `rewrite_history`, `checkout_force`; the detail is "
-        "the remote, refspec or branch when literal",
+        "the remote or refspec of a push, the target of a reset, the branch deleted, the "
+        "subcommand that rewrites history, or the pathspec (docs/facts.md)",
     ),
     InputPredicate(
         "infra_op",
         (("tool", "string"), ("op", "string"), ("target", "string")),
-        "an infrastructure operation: terraform/tofu/terragrunt/pulumi `destroy` `apply` …, "
-        "kubectl `delete` `apply` …, helm `uninstall` `upgrade` …; the target when literal",
+        "an infrastructure change: terraform/tofu/terragrunt `destroy` `apply` `replace` "
+        "`state_rm` …, pulumi `destroy` `up` `stack_rm`, kubectl verbs that change the cluster "
+        "(`delete` `apply` `scale` …; reads such as `get` give none), helm `uninstall` `upgrade` "
+        '`install` `rollback`; the target (`deployment/web`, a resource address) or ""',
     ),
     InputPredicate(
         "publishes_package",

@@ -34,12 +34,16 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--policy",
         "-p",
-        nargs="+",
-        action="extend",
+        action="append",
         metavar="PATH",
-        help=".policy files or folders (default: the standard library)",
+        help="a .policy file or folder; repeat for more (default: the standard library)",
     )
-    p.add_argument("--format", choices=("json", "text"), default="json")
+    p.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="JSON records (default) or text for people",
+    )
     p.add_argument(
         "--colour",
         "--color",

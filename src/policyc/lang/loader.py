@@ -85,6 +85,18 @@ def read_module(text: str, file: str, sources: Sources) -> Module | None:
     return module
 
 
+def display_name(path: Path) -> str:
+    """How a file is named in positions and digests: ``<stdlib>/…`` for a file of the standard
+    library (wherever it is installed, so that the same policies hash the same), else the path
+    as given."""
+    try:
+        root = Path(str(_stdlib_root())).resolve()
+        rel = path.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return str(path)
+    return "<stdlib>/" + rel.as_posix()
+
+
 def load(paths: Iterable[str | Path], *, include_stdlib_when_empty: bool = False) -> Sources:
     """Read the given files (directories are searched for ``*.policy``) and their imports."""
     sources = Sources()
@@ -96,7 +108,7 @@ def load(paths: Iterable[str | Path], *, include_stdlib_when_empty: bool = False
         except (OSError, UnicodeDecodeError) as e:
             sources.diagnostics.append(Diagnostic("io_error", "error", f"cannot read {f}: {e}"))
             continue
-        module = read_module(text, str(f), sources)
+        module = read_module(text, display_name(f), sources)
         if module is not None:
             _add(sources, module, entry=True)
     if include_stdlib_when_empty and not files:
