@@ -1,7 +1,7 @@
 """Run every benchmark in one process and print the tables: ``python -m benchmarks``.
 
-Options: ``--quick`` (smaller sizes, for a smoke run), ``--only closure|policy|scaling|lang``
-(repeatable).
+Options: ``--quick`` (smaller sizes, for a smoke run),
+``--only closure|policy|scaling|lang|decision`` (repeatable).
 Nothing here asserts on time; the run fails (exit status 1) only when engines disagree on results.
 """
 
@@ -16,6 +16,8 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 
 from benchmarks.closure import ClosureResult, chain, random_graph, run_closure
+from benchmarks.decision_bench import EXTRA_RULE_TYPES, DecisionResult, Latency, run_decision
+from benchmarks.decision_cedar import NOT_TRANSLATED
 from benchmarks.lang_bench import run_cold_start, run_inprocess
 from benchmarks.policy_bench import PolicyResult, run_policy
 from benchmarks.scaling import ScalingRow, run_scaling
@@ -23,6 +25,8 @@ from benchmarks.timing import ResultMismatch, Timing, fmt_ratio, fmt_time, table
 
 TARGET_VS_PYDATALOG = 30.0  # policyc at least this many times faster per decision
 TARGET_PROOFS_OVERHEAD = 1.3  # proofs on at most this many times proofs off
+TARGET_VS_CEDAR = 0.5  # policyc's p50 per decision at most this fraction of cedarpy's
+TARGET_EXTRA_RULES = 1.5  # p50 growth with 10,000 extra rules that cannot apply
 
 
 def _version(dist: str) -> str:
@@ -246,6 +250,159 @@ def lang_section(quick: bool) -> None:
     )
 
 
+def _lat(label: str, t: Latency | None, base: Latency | None = None) -> list[str]:
+    if t is None:
+        return [label, "-", "-", "-", "-", "-"]
+    return [
+        label,
+        f"{t.p50:,.1f}",
+        f"{t.p99:,.1f}",
+        f"{t.mean:,.1f}",
+        f"{t.cpu_p50:,.1f}",
+        fmt_ratio(t.p50 / base.p50) if base else "",
+    ]
+
+
+_LAT_HEADER = ["", "p50 µs", "p99 µs", "mean µs", "CPU p50 µs", "p50 vs policyc"]
+
+
+def decision_section(quick: bool) -> DecisionResult:
+    kw = (
+        {"sample": 300, "extra": (100, 1_000), "repeat": 3, "pyd_repeat": 2}
+        if quick
+        else {"sample": None, "extra": (1_000, 10_000), "repeat": 5, "pyd_repeat": 3}
+    )
+    r = run_decision(**kw)
+    types = ", ".join(f"{k} {v}" for k, v in r.action_types.most_common())
+    effects = ", ".join(f"{k} {v}" for k, v in r.effects.most_common())
+    rules = ", ".join(f"{k} {v}" for k, v in r.rules_fired.most_common(8))
+    print()
+    print(
+        f"  workload: {r.actions:,} actions (benchmarks/data/agent_actions.jsonl): {types}\n"
+        f"  decisions (standard library, {r.program_rules} compiled rules, proofs on): {effects}; "
+        f"no rule fired on {r.quiet:,} ({r.quiet / r.actions:.0%})\n"
+        f"  outcomes fired most: {rules}"
+    )
+    print()
+    print(table("One-off setup", ["step", "time"], [[k, fmt_time(v)] for k, v in r.setup.items()]))
+    print()
+    p = r.policyc
+    print(
+        table(
+            f"policyc on all {r.actions:,} actions, per decision (fastest of the runs per action)",
+            ["step", "p50 µs", "p99 µs", "mean µs", "CPU p50 µs", "p50 vs decide"],
+            [
+                _lat(
+                    "evaluate, proofs off (for comparison)",
+                    p.get("evaluate, proofs off"),
+                    p.get("decide"),
+                ),
+                _lat("evaluate, proofs on", p.get("evaluate"), p.get("decide")),
+                _lat("evaluate + verdict + Decision record", p.get("decision"), p.get("decide")),
+                _lat("normalize (common to all engines)", p.get("normalize"), p.get("decide")),
+                _lat("engine.decide, end to end", p.get("decide"), p.get("decide")),
+            ],
+        )
+    )
+    print()
+    y, base = r.pyd, r.pyd.get("policyc decision")
+    print(
+        table(
+            f"pyDatalog: the same compiled program, {r.pyd_actions:,} actions, interleaved "
+            "with policyc (ratios: against policyc from facts; end-to-end rows against decide)",
+            _LAT_HEADER,
+            [
+                _lat("pyDatalog: replace facts + 1 query, from facts", y.get("pyDatalog"), base),
+                _lat(
+                    "pyDatalog end to end", y.get("pyDatalog end to end"), y.get("policyc decide")
+                ),
+                _lat("policyc evaluate", y.get("policyc evaluate"), base),
+                _lat("policyc evaluate + decision, from facts", base, base),
+                _lat(
+                    "policyc decide, end to end", y.get("policyc decide"), y.get("policyc decide")
+                ),
+            ],
+        )
+    )
+    print()
+    c, base = r.cedar, r.cedar.get("policyc decision")
+    print(
+        f"  Cedar translation: {len(r.cedar_rules)} rules as forbid policies "
+        f"({', '.join(r.cedar_rules)}); {r.cedar_requests:.2f} requests per action; "
+        f"the translated rules stop {r.cedar_denies} actions, allow/deny agree on "
+        f"{r.cedar_agree} of {r.cedar_actions}"
+    )
+    skipped = {**r.cedar_skipped, **NOT_TRANSLATED}
+    print("  not translated: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()))
+    print()
+    print(
+        table(
+            f"cedarpy: the translated rules, {r.cedar_actions:,} actions, interleaved with "
+            "policyc (ratios: against policyc from facts; end-to-end rows against decide)",
+            _LAT_HEADER,
+            [
+                _lat(
+                    "cedarpy is_authorized_batch (requests built)",
+                    c.get("cedarpy is_authorized"),
+                    base,
+                ),
+                _lat(
+                    "cedarpy requests from facts + is_authorized", c.get("cedarpy from facts"), base
+                ),
+                _lat("cedarpy end to end", c.get("cedarpy end to end"), c.get("policyc decide")),
+                _lat("policyc evaluate", c.get("policyc evaluate"), base),
+                _lat("policyc evaluate + decision, from facts", base, base),
+                _lat(
+                    "policyc decide, end to end", c.get("policyc decide"), c.get("policyc decide")
+                ),
+            ],
+        )
+    )
+    print()
+    rows = []
+    first = r.scaling[0] if r.scaling else None
+    for s in r.scaling:
+        assert first is not None
+        rows.append(
+            [
+                f"{s.extra_rules:,}",
+                f"{s.program_rules:,}",
+                fmt_time(s.load_seconds),
+                f"{s.decision.p50:,.1f}",
+                f"{s.decision.p99:,.1f}",
+                fmt_ratio(s.decision.p50 / first.decision.p50),
+                f"{s.end_to_end.p50:,.1f}",
+                fmt_ratio(s.end_to_end.p50 / first.end_to_end.p50),
+                f"{s.targeted.p50:,.1f}",
+                f"{s.targeted.p99:,.1f}",
+                fmt_ratio(s.targeted.p50 / first.targeted.p50),
+            ]
+        )
+    n_targeted = len(first.targeted.wall) if first else 0
+    print(
+        table(
+            "Extra rules for tools and hosts no action uses (µs per decision; interleaved); "
+            f"the last three columns: the {n_targeted} {' and '.join(EXTRA_RULE_TYPES)} actions, "
+            "whose action types the extra rules name",
+            [
+                "extra rules",
+                "compiled rules",
+                "load",
+                "decision p50",
+                "p99",
+                "growth",
+                "decide p50",
+                "growth",
+                "same-type p50",
+                "p99",
+                "growth",
+            ],
+            rows,
+        )
+    )
+    return r
+
+
 def _row(label: str, a: Timing, b: Timing, target: str = "", ok: bool | None = None) -> list[str]:
     """A summary row: ``a / b`` on wall-clock and CPU time, with the verdict on each."""
     wall, cpu = a.best / b.best, a.cpu_best / b.cpu_best
@@ -259,8 +416,98 @@ def _row(label: str, a: Timing, b: Timing, target: str = "", ok: bool | None = N
     return [label, fmt_ratio(wall), fmt_ratio(cpu), verdict]
 
 
+def _p50_row(label: str, a: Latency | None, b: Latency | None, target: str = "") -> list[str]:
+    """A summary row: ``a / b`` of the p50 latencies, wall-clock and CPU, with the verdict."""
+    if a is None or b is None:
+        return [label, "-", "-", target]
+    wall, cpu = a.p50 / b.p50, a.cpu_p50 / b.cpu_p50
+    verdict = ""
+    if target:
+        lo = target.startswith(">=")
+        bound = float(target.split()[1].rstrip("x"))
+        met_wall = wall >= bound if lo else wall <= bound
+        met_cpu = cpu >= bound if lo else cpu <= bound
+        verdict = f"{target}: {_verdict(met_wall)} (CPU: {_verdict(met_cpu)})"
+    return [label, fmt_ratio(wall), fmt_ratio(cpu), verdict]
+
+
+def decision_summary(d: DecisionResult) -> list[list[str]]:
+    y, c = d.pyd, d.cedar
+    vs_pyd = f">= {TARGET_VS_PYDATALOG:.0f}x"
+    vs_cedar = f"<= {TARGET_VS_CEDAR}x"
+    rows = [
+        _p50_row(
+            "decision p50: pyDatalog / policyc (evaluate + decision)",
+            y.get("pyDatalog"),
+            y.get("policyc decision"),
+            vs_pyd,
+        ),
+        _p50_row(
+            "decision p50: pyDatalog / policyc (evaluate only)",
+            y.get("pyDatalog"),
+            y.get("policyc evaluate"),
+            vs_pyd,
+        ),
+        _p50_row(
+            "decision p50: pyDatalog / policyc, end to end",
+            y.get("pyDatalog end to end"),
+            y.get("policyc decide"),
+        ),
+        _p50_row(
+            "decision p50: policyc (evaluate + decision) / cedarpy (from facts)",
+            c.get("policyc decision"),
+            c.get("cedarpy from facts"),
+            vs_cedar,
+        ),
+        _p50_row(
+            "decision p50: policyc (evaluate + decision) / cedarpy (is_authorized only)",
+            c.get("policyc decision"),
+            c.get("cedarpy is_authorized"),
+            vs_cedar,
+        ),
+        _p50_row(
+            "decision p50: policyc / cedarpy, end to end",
+            c.get("policyc decide"),
+            c.get("cedarpy end to end"),
+        ),
+    ]
+    if len(d.scaling) > 1:
+        first = d.scaling[0]
+        for s in d.scaling[1:]:
+            target = f"<= {TARGET_EXTRA_RULES}x" if s.extra_rules >= 10_000 else ""
+            rows.append(
+                _p50_row(
+                    f"decision p50 with {s.extra_rules:,} extra rules / without",
+                    s.decision,
+                    first.decision,
+                    target,
+                )
+            )
+            rows.append(
+                _p50_row(
+                    f"decide p50 (end to end) with {s.extra_rules:,} extra rules / without",
+                    s.end_to_end,
+                    first.end_to_end,
+                    target,
+                )
+            )
+            rows.append(
+                _p50_row(
+                    f"decision p50 of {'/'.join(EXTRA_RULE_TYPES)} actions, "
+                    f"{s.extra_rules:,} extra rules / without",
+                    s.targeted,
+                    first.targeted,
+                    target,
+                )
+            )
+    return rows
+
+
 def summary(
-    closure: list[ClosureResult], policy: PolicyResult | None, scaling: list[ScalingRow]
+    closure: list[ClosureResult],
+    policy: PolicyResult | None,
+    scaling: list[ScalingRow],
+    decision: DecisionResult | None = None,
 ) -> None:
     rows: list[list[str]] = []
     for c in closure:
@@ -299,6 +546,8 @@ def summary(
     if len(indexed) > 1:
         label = f"scaling: {indexed[-1].dead_rules:,} vs {indexed[0].dead_rules:,} dead rules"
         rows.append([*_row(label, indexed[-1].off, indexed[0].off)[:3], "flat is ~1x"])
+    if decision:
+        rows += decision_summary(decision)
     print()
     print(
         table(
@@ -315,11 +564,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--only",
         action="append",
-        choices=("closure", "policy", "scaling", "lang"),
+        choices=("closure", "policy", "scaling", "lang", "decision"),
         help="run only this benchmark (repeatable)",
     )
     args = ap.parse_args(argv)
-    only = set(args.only or ("closure", "policy", "scaling", "lang"))
+    only = set(args.only or ("closure", "policy", "scaling", "lang", "decision"))
     import policyc
 
     started = time.perf_counter()
@@ -334,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     closure: list[ClosureResult] = []
     policy: PolicyResult | None = None
     scaling: list[ScalingRow] = []
+    decision: DecisionResult | None = None
     try:
         if "closure" in only:
             print("\n[1] transitive closure", flush=True)
@@ -348,9 +598,13 @@ def main(argv: list[str] | None = None) -> int:
         if "lang" in only:
             print("\n[4] the policy language: parse, check, load", flush=True)
             lang_section(args.quick)
+        if "decision" in only:
+            print("\n[5] decisions: the standard library on agent actions", flush=True)
+            decision = decision_section(args.quick)
+            failures += decision.mismatches
     except ResultMismatch as e:
         failures.append(str(e))
-    summary(closure, policy, scaling)
+    summary(closure, policy, scaling, decision)
     print(f"\ntotal time {time.perf_counter() - started:.0f} s")
     if failures:
         print("\nRESULTS DISAGREE (the timings above are void):", file=sys.stderr)
