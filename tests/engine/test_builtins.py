@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policyc.engine import builtins as B
+from policyc.engine.errors import EvaluationError
 from tests.hyp import scaled
 
 
@@ -86,6 +87,30 @@ def test_fast_paths_agree_with_the_regex_translation(pattern: str, path: str) ->
     if B.check_pattern("glob", pattern) is not None:
         return
     assert B.glob(path, pattern) == reference_glob(path, pattern)
+
+
+@settings(max_examples=scaled(400))
+@given(
+    st.lists(
+        st.tuples(st.lists(GLOB_ALPHABET, max_size=6).map("".join), st.integers(0, 3)),
+        max_size=12,
+    ),
+    st.lists(PATH_ALPHABET, max_size=10).map("".join),
+)
+def test_glob_index_agrees_with_testing_row_by_row(rows: list[tuple[str, int]], path: str) -> None:
+    rows = [(p, n) for p, n in dict.fromkeys(rows) if B.check_pattern("glob", p) is None]
+    rows.append((7, 0))  # a pattern that is not a string never matches
+    index = B.GlobIndex(rows, 0)
+    assert index.matches(path) == [t for t in rows if B.glob(path, t[0])]
+    assert index.matches(3) == []
+
+
+def test_glob_index_raises_for_an_invalid_pattern_like_the_builtin() -> None:
+    index = B.GlobIndex([("**/*.pem",), ("[z-a]",)], 0)
+    with pytest.raises(EvaluationError, match="invalid glob"):
+        index.matches("/x.pem")
+    with pytest.raises(EvaluationError, match="invalid glob"):
+        B.glob("/x.pem", "[z-a]")
 
 
 def test_required_literal_is_really_required() -> None:

@@ -58,6 +58,8 @@ class PolicyEngine:
         self.proofs = proofs
         # keys the short hashes of secrets found in actions; the runtime passes a persistent one
         self._key = fingerprint_key or secrets.token_bytes(32)
+        # the predicates the policies read: facts of any other predicate cannot change a decision
+        self._reads = frozenset(policy_set.program.analysed.arities)
 
     @property
     def policy_set_hash(self) -> str:
@@ -95,7 +97,9 @@ class PolicyEngine:
     def _decide(self, action: Action) -> Decision:
         ps = self.policy_set
         normalized = normalize_action(action, self._key)
-        model = ps.program.evaluate(normalized.facts, proofs=self.proofs)
+        reads = self._reads
+        facts = {p: rows for p, rows in normalized.facts.items() if p in reads}
+        model = ps.program.evaluate(facts, proofs=self.proofs)
         verdict = verdict_of(ps, model, action, self.proofs)
         return build_decision(
             action=action,

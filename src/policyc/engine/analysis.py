@@ -108,10 +108,13 @@ class Stratum:
     predicates: frozenset[str]
     rules: tuple[int, ...]  # rule indexes (into AnalysedProgram.rules), in source order
     # Level-1 rule index: rules whose positive premises all lie in lower strata. A rule with a
-    # constant in such a premise is filed under (predicate, position, constant) and only runs if
-    # a fact with that constant exists; the rest always run at level 1.
-    level1_always: tuple[int, ...]
-    level1_keyed: Mapping[tuple[str, int], Mapping[Value, tuple[int, ...]]]
+    # constant in such a premise is filed under (predicate, position, constant) — the most
+    # selective one: the position with the most distinct constants across the program — and only
+    # runs if a fact with that constant exists. The others are grouped by the predicates of their
+    # positive premises and run only if each of those has facts (no premise: always).
+    level1_guarded: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+    # (rule, the other premise predicates that must have facts too)
+    level1_keyed: Mapping[tuple[str, int], Mapping[Value, tuple[tuple[int, tuple[str, ...]], ...]]]
     # Delta triggers: predicate → (rule index, premise) pairs, in rule order.
     triggers: Mapping[str, tuple[tuple[int, int], ...]]
     # Predicates of lower strata (or inputs) that rules of this stratum read positively.
@@ -469,10 +472,18 @@ def _plan(st: _State) -> None:
         in_atoms = {v.name for a in positives for v in a.args if isinstance(v, Var)}
         extra = tuple(n for n in names if n not in in_atoms)
         st.plans.append(RulePlan(i, rule, positives, tuple(names), extra, full, deltas))
+    # how many distinct constants each (predicate, position) is matched against: the more, the
+    # fewer rules a fact with one of them can wake, so the better a key it makes
+    spread: dict[tuple[str, int], set[Value]] = {}
+    keys = [_keys(plan) for plan in st.plans]
+    for rule_keys in keys:
+        for where, value in rule_keys:
+            spread.setdefault(where, set()).add(value)
+    selectivity = {k: len(v) for k, v in spread.items()}
     for number, rule_ids in enumerate(st.strata_rules):
         preds = frozenset(st.rules[i].head.predicate for i in rule_ids)
-        always: list[int] = []
-        keyed: dict[tuple[str, int], dict[Value, list[int]]] = {}
+        guarded: dict[tuple[str, ...], list[int]] = {}
+        keyed: dict[tuple[str, int], dict[Value, list[tuple[int, tuple[str, ...]]]]] = {}
         triggers: dict[str, list[tuple[int, int]]] = {}
         lower: set[str] = set()
         for i in rule_ids:
@@ -483,18 +494,20 @@ def _plan(st: _State) -> None:
                     lower.add(atom.predicate)
             if any(a.predicate in preds for a in plan.positives):
                 continue  # runs only when one of its in-stratum premises gains facts
-            key = _discriminator(plan.positives)
+            needs = tuple(sorted({a.predicate for a in plan.positives}))
+            key = _discriminator(keys[i], selectivity)
             if key is None:
-                always.append(i)
+                guarded.setdefault(needs, []).append(i)
             else:
                 (pred, pos), value = key
-                keyed.setdefault((pred, pos), {}).setdefault(value, []).append(i)
+                others = tuple(p for p in needs if p != pred)
+                keyed.setdefault((pred, pos), {}).setdefault(value, []).append((i, others))
         st.strata.append(
             Stratum(
                 number,
                 preds,
                 tuple(rule_ids),
-                tuple(always),
+                tuple((needs, tuple(ids)) for needs, ids in sorted(guarded.items())),
                 {
                     k: {v: tuple(ids) for v, ids in by_value.items()}
                     for k, by_value in keyed.items()
@@ -505,12 +518,36 @@ def _plan(st: _State) -> None:
         )
 
 
-def _discriminator(positives: Sequence[Atom]) -> tuple[tuple[str, int], Value] | None:
-    for atom in positives:
+def _keys(plan: RulePlan) -> list[tuple[tuple[str, int], Value]]:
+    """Every (predicate, position) = constant a premise of the rule requires: constants in its
+    positive atoms, and variables of those atoms that an equality ``X = c`` fixes."""
+    fixed: dict[str, Value] = {}
+    for lit in plan.rule.body:
+        if isinstance(lit, Comparison) and lit.op == "=":
+            for var, const in ((lit.left, lit.right), (lit.right, lit.left)):
+                if isinstance(var, Var) and isinstance(const, Const) and not var.anonymous:
+                    fixed.setdefault(var.name, const.value)
+    out = []
+    for atom in plan.positives:
         for pos, a in enumerate(atom.args):
             if isinstance(a, Const):
-                return (atom.predicate, pos), a.value
-    return None
+                out.append(((atom.predicate, pos), a.value))
+            elif isinstance(a, Var) and a.name in fixed:
+                out.append(((atom.predicate, pos), fixed[a.name]))
+    return out
+
+
+def _discriminator(
+    keys: Sequence[tuple[tuple[str, int], Value]], selectivity: Mapping[tuple[str, int], int]
+) -> tuple[tuple[str, int], Value] | None:
+    """The key to file a rule under: the most selective (ties: the first)."""
+    best: tuple[tuple[str, int], Value] | None = None
+    best_score = 0
+    for where, value in keys:
+        score = selectivity.get(where, 1)
+        if score > best_score:
+            best, best_score = (where, value), score
+    return best
 
 
 def _order(rule: Rule, positives: tuple[Atom, ...], delta: int | None) -> tuple[Step, ...]:

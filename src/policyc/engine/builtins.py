@@ -9,7 +9,7 @@ policy that silently stops matching is worse than one that fails loudly.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -414,3 +414,57 @@ def check_pattern(kind: str, pattern: str) -> str | None:
     except PatternError as e:
         return str(e)
     return None
+
+
+class GlobIndex:
+    """The glob patterns in one column of a relation, answering "which rows' patterns match this
+    path?" in one RE2 pass (a set of all the patterns) instead of one test per row.
+
+    Equivalent to testing ``glob(path, row[col])`` row by row, in row order: the same rows, the
+    same errors (an invalid pattern raises when first needed, as the built-in does), the same
+    answers (every pattern is compiled through :func:`glob_to_regex`, the built-in's definition).
+    Should the RE2 set fail (it reports a match of its always-matching sentinel otherwise), the
+    rows are tested one by one.
+    """
+
+    __slots__ = ("_built", "_col", "_patterns", "_positions", "_rows", "_sentinel", "_set")
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]], col: int) -> None:
+        self._rows = list(rows)
+        self._col = col
+        positions: dict[str, list[int]] = {}
+        for k, t in enumerate(self._rows):
+            v = t[col]
+            if type(v) is str:
+                positions.setdefault(v, []).append(k)
+        self._patterns = list(positions)
+        self._positions = [positions[p] for p in self._patterns]
+        self._set: Any = None
+        self._sentinel = -1
+        self._built = False
+
+    def _build(self) -> None:
+        for p in self._patterns:
+            _pattern(compile_glob, p)  # an invalid pattern raises, as glob() would
+        try:
+            pset = re2.Set.SearchSet(_RE2_OPTIONS)
+            for p in self._patterns:
+                pset.Add(glob_to_regex(p))
+            self._sentinel = pset.Add("")
+            pset.Compile()
+            self._set = pset
+        except Exception:  # an RE2 limit: fall back to testing row by row
+            self._set = None
+        self._built = True
+
+    def matches(self, path: object) -> list[tuple[Any, ...]]:
+        if type(path) is not str or not self._patterns:
+            return []
+        if not self._built:
+            self._build()
+        if self._set is not None:
+            hits = self._set.Match(path.encode("utf-8", "surrogatepass"))
+            if hits is not None and self._sentinel in hits:
+                found = sorted(k for i in hits if i != self._sentinel for k in self._positions[i])
+                return [self._rows[k] for k in found]
+        return [t for t in self._rows if glob(path, t[self._col])]

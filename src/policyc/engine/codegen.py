@@ -35,6 +35,9 @@ class _Empty:
     def index(self, cols: tuple[int, ...]) -> dict[Any, list[tuple[Value, ...]]]:
         return {}
 
+    def glob_matches(self, col: int, path: object) -> list[tuple[Value, ...]]:
+        return []
+
 
 EMPTY = _Empty()
 
@@ -224,8 +227,19 @@ class _Gen:
 
     def build(self) -> tuple[str, list[Any]]:
         depth = 1
-        for step in self.steps:
+        steps = self.steps
+        k = 0
+        while k < len(steps):
+            step = steps[k]
+            nxt = steps[k + 1] if k + 1 < len(steps) else None
+            col = self.glob_join(step, nxt)
+            if col is not None:
+                assert isinstance(step, Scan) and isinstance(nxt, Call)
+                depth = self.scan(step, depth, glob=(col, nxt.call.args[0]))
+                k += 2
+                continue
             depth = self.step(step, depth)
+            k += 1
         head = self.plan.rule.head
         key = self.key_expr([self.term(a) for a in head.args])
         hp = self.const(head.predicate)
@@ -294,7 +308,25 @@ class _Gen:
     def fail(self, depth: int) -> str:
         return "continue" if depth > 1 else "return"
 
-    def scan(self, step: Scan, depth: int) -> int:
+    def glob_join(self, step: Step, nxt: Step | None) -> int | None:
+        """The column of a scan whose patterns the next step matches a known path against
+        (``pattern(G), glob(P, G)`` with ``P`` bound): such a scan asks the relation's
+        :class:`~policyc.engine.builtins.GlobIndex` for the matching rows, in one RE2 pass."""
+        if not isinstance(step, Scan) or step.from_delta or step.bound:
+            return None
+        if not isinstance(nxt, Call) or nxt.call.name != "glob" or nxt.call.negated:
+            return None
+        subject, pattern = nxt.call.args[0], nxt.call.args[1]
+        if not isinstance(pattern, Var) or pattern.anonymous:
+            return None
+        if isinstance(subject, Var) and subject.name not in self.vars:
+            return None  # the path is bound by this very scan (or later)
+        cols = [c for c, a in enumerate(step.atom.args) if a == pattern]
+        if len(cols) != 1 or pattern.name in self.vars:
+            return None
+        return cols[0]
+
+    def scan(self, step: Scan, depth: int, glob: tuple[int, Var | Const] | None = None) -> int:
         if depth >= MAX_NESTING:
             depth = self.split(depth)
         atom = step.atom
@@ -310,7 +342,14 @@ class _Gen:
             self.emit(depth, f"if {t} not in {rel}:")
             self.emit(depth + 1, self.fail(depth))
             return depth
-        if step.from_delta:
+        if glob is not None:
+            col, subject = glob
+            p = self.const(atom.predicate)
+            rel = self.fresh("r")
+            self.fetch(rel, f"G.get({p}, EMPTY)", depth)
+            self.emit(depth, f"for {t} in {rel}.glob_matches({col}, {self.term(subject)}):")
+            checks = set()
+        elif step.from_delta:
             self.emit(depth, f"for {t} in D:")
             checks = bound
         elif bound:

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from policyc.engine.analysis import AnalysedProgram, Stratum
-from policyc.engine.codegen import EMPTY, PlanFunction, compile_plan
+from policyc.engine.builtins import GlobIndex
+from policyc.engine.codegen import PlanFunction, compile_plan
 from policyc.engine.ir import Value
 
 Row = tuple[Value, ...]
@@ -32,12 +33,23 @@ class Relation:
     copied before the first write (their index cache stays valid because they never change).
     """
 
-    __slots__ = ("indexes", "rows", "shared")
+    __slots__ = ("globs", "indexes", "rows", "shared")
 
     def __init__(self, rows: dict[Row, Witness] | None = None, shared: bool = False) -> None:
         self.rows: dict[Row, Witness] = rows if rows is not None else {}
         self.indexes: dict[tuple[int, ...], dict[Any, list[Row]]] = {}
+        self.globs: dict[int, GlobIndex] | None = None
         self.shared = shared
+
+    def glob_matches(self, col: int, path: object) -> list[Row]:
+        """The rows whose column ``col`` is a glob that ``path`` matches, in row order."""
+        globs = self.globs
+        if globs is None:
+            globs = self.globs = {}
+        idx = globs.get(col)
+        if idx is None:
+            idx = globs[col] = GlobIndex(self.rows, col)
+        return idx.matches(path)
 
     def index(self, cols: tuple[int, ...]) -> dict[Any, list[Row]]:
         idx = self.indexes.get(cols)
@@ -50,6 +62,7 @@ class Relation:
     def add_new(self, new: dict[Row, Witness]) -> None:
         """Add tuples known to be absent, keeping every built index up to date."""
         self.rows.update(new)
+        self.globs = None
         for cols, idx in self.indexes.items():
             _file(idx, cols, new)
 
@@ -97,6 +110,10 @@ class CompiledProgram:
                 rel = self.base[pred] = Relation(shared=True)
             rel.rows.setdefault(values, 0)
         self.base_predicates = frozenset(self.base)
+        self.derived = frozenset(r.head.predicate for r in program.rules)
+        # per stratum, the lower predicates it reads that rules derive (their facts are released
+        # level by level when recording); predicates of facts only are their own views
+        self.lower_derived = [tuple(sorted(s.lower_inputs & self.derived)) for s in program.strata]
 
     def functions(self, record: bool) -> list[Any]:
         """Per rule ``[full_plan, [delta_plans…]]``. Each starts as a stub that generates and
@@ -149,8 +166,8 @@ def run(
         rel.indexes.clear()
     # Predicates holding facts before evaluation starts (checked per stratum, never scanned).
     given = compiled.base_predicates | frozenset(inputs)
-    for stratum in compiled.program.strata:
-        _run_stratum(stratum, G, fns, record, given)
+    for stratum, lower_derived in zip(compiled.program.strata, compiled.lower_derived, strict=True):
+        _run_stratum(stratum, G, fns, record, given, lower_derived)
     return G
 
 
@@ -160,15 +177,24 @@ def _run_stratum(
     fns: list[Any],
     record: bool,
     given: frozenset[str],
+    lower_derived: tuple[str, ...],
 ) -> None:
     triggers = stratum.triggers
+    # The rules that may fire at level 1 (chosen on the complete relations: a superset of those
+    # that find anything in the level-1 views below), and the facts given for this stratum's own
+    # predicates. With neither, nothing in this stratum can be derived: no rule has premises
+    # that all hold, and its own predicates stay empty.
+    first = _level1_rules(stratum, G)
+    initial = [(p, list(G[p].rows)) for p in sorted(given & stratum.predicates) if G[p].rows]
+    if not first and not initial:
+        return
     # What rules read positively: with recording on, lower-strata relations are views that fill
     # up level by level; with it off, the complete relations themselves.
     visible: dict[str, Relation]
     pending: dict[int, dict[str, list[Row]]] = {}
     if record:
         visible = dict(G)
-        for pred in stratum.lower_inputs:
+        for pred in lower_derived:
             rel = G.get(pred)
             if rel is None:
                 continue
@@ -185,10 +211,9 @@ def _run_stratum(
 
     new: dict[str, dict[Row, Witness]] = {}
     # Level 1: rules over lower strata only, filtered by the rule index …
-    for rule_index in _level1_rules(stratum, visible):
+    for rule_index in first:
         fns[rule_index][0](visible, G, None, new, 1)
     # … and facts given directly for this stratum's predicates act as a first delta.
-    initial = [(p, list(G[p].rows)) for p in sorted(given & stratum.predicates) if G[p].rows]
     _run_deltas(initial, triggers, fns, visible, G, new, 1)
 
     level = 1  # every fact in `new` has height `level`
@@ -246,20 +271,30 @@ def _run_deltas(
 
 
 def _level1_rules(stratum: Stratum, visible: dict[str, Relation]) -> list[int]:
-    rules = list(stratum.level1_always)
+    rules: list[int] = []
+    for needs, ids in stratum.level1_guarded:
+        for pred in needs:
+            guard = visible.get(pred)
+            if guard is None or not guard.rows:
+                break
+        else:
+            rules.extend(ids)
     for (pred, pos), by_value in stratum.level1_keyed.items():
-        rel = visible.get(pred, EMPTY)
-        if not rel.rows:
+        rel = visible.get(pred)
+        if rel is None or not rel.rows:
             continue
         idx = rel.index((pos,))
         if len(idx) < len(by_value):
-            for v in idx:
-                ids = by_value.get(v)
-                if ids:
-                    rules.extend(ids)
+            hits = [found for v in idx if (found := by_value.get(v))]
         else:
-            for v, ids in by_value.items():
-                if v in idx:
-                    rules.extend(ids)
+            hits = [found for v, found in by_value.items() if v in idx]
+        for found in hits:
+            for rule, others in found:
+                for other in others:
+                    guard = visible.get(other)
+                    if guard is None or not guard.rows:
+                        break
+                else:
+                    rules.append(rule)
     rules.sort()
     return rules

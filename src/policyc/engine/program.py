@@ -10,6 +10,8 @@ from policyc.engine.analysis import AnalysedProgram, analyse
 from policyc.engine.errors import DatalogError, DatalogErrors, InvalidFact, NotDerived, Position
 from policyc.engine.evaluate import CompiledProgram, Relation, Row, run
 from policyc.engine.ir import (
+    FALSE,
+    TRUE,
     Bool,
     Rule,
     Value,
@@ -24,6 +26,9 @@ from policyc.engine.proofs import Proof, build_proof
 PyValue = str | int | float | bool
 Facts = Mapping[str, Iterable[Sequence[PyValue]]]
 
+_STR_INT = frozenset((str, int))
+_SIMPLE = frozenset((str, int, bool))
+_BOOLS = {True: TRUE, False: FALSE}
 _KNOWN_NAMES: set[str] = set()  # predicate names already validated (a cache, bounded)
 _PRED = re.compile(r"^[a-z][A-Za-z0-9_]*(\.[a-z][A-Za-z0-9_]*)*$")
 
@@ -105,12 +110,12 @@ class Program:
                 arity = arities.get(pred)
                 fast: list[Row] = []
                 for row in rows:
-                    if (
-                        type(row) is not tuple
-                        or (arity is not None and len(row) != arity)
-                        or not all(type(v) is str or type(v) is int for v in row)
-                    ):
+                    if type(row) is not tuple or (arity is not None and len(row) != arity):
                         break
+                    if not all(map(_STR_INT.__contains__, map(type, row))):
+                        if not all(map(_SIMPLE.__contains__, map(type, row))):
+                            break
+                        row = tuple(_BOOLS.get(v, v) if type(v) is bool else v for v in row)
                     if arity is None:
                         arity = len(row)
                     fast.append(row)

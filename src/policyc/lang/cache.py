@@ -28,7 +28,7 @@ from policyc.lang.policy_set import PolicySet
 if TYPE_CHECKING:
     from policyc.lang.checker import CheckResult
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"policyc-cache\n"
 
 
