@@ -16,10 +16,12 @@ one decision at a time (``time.perf_counter_ns``). Side by side, on the same act
 What is timed per action, for each engine:
 
 - *from facts*: the action is already normalized (``policyc.normalize.normalize_action``, common to
-  every engine). policyc: ``program.evaluate`` (proofs on) + the verdict + the ``Decision`` record;
-  pyDatalog: replacing the previous action's facts and one query for every outcome; cedarpy:
-  building the requests from the facts and ``is_authorized_batch`` (also shown without the
-  request building).
+  every engine). policyc: ``engine.decide_normalized`` — keeping the facts the policies read,
+  ``program.evaluate`` (proofs on), the verdict and the ``Decision`` record; pyDatalog is given
+  just the facts the policies read (``engine.input_facts``), replacing the previous action's facts
+  and asking one query for every outcome; cedarpy builds its requests from the facts (the
+  translation reads path facts the policies do not) and calls ``is_authorized_batch`` (also shown
+  without the request building).
 - *end to end*: from the action as a JSON object — validation and normalization included
   (``engine.decide`` for policyc).
 
@@ -290,9 +292,7 @@ def run_decision(
     import policyc
     from policyc.action.model import parse_action
     from policyc.decision import stdlib_path
-    from policyc.decision.decide import build_decision
-    from policyc.decision.verdict import verdict_of
-    from policyc.normalize import normalize_action
+    from policyc.normalize import Normalized, normalize_action
 
     actions = load(data)
     if sample is not None:
@@ -307,23 +307,15 @@ def run_decision(
 
     parsed = [parse_action(a) for a in actions]
     normalized = [normalize_action(p, FINGERPRINT_KEY) for p in parsed]
+    # what the policies read of each action: the facts every engine is given "from facts"
+    inputs = [Normalized(engine.input_facts(x), x.findings) for x in normalized]
 
     def policyc_runners(eng: Any) -> tuple[Callable[[int], object], Callable[[int], object]]:
         """(from facts, end to end) for an engine: the steps of ``PolicyEngine.decide`` after
         normalization, and ``decide`` itself."""
-        pset = eng.policy_set
-        prog, digest, declared = pset.program, pset.digest, pset.default_declared
 
         def from_facts(i: int) -> object:
-            model = prog.evaluate(normalized[i].facts, proofs=True)
-            verdict = verdict_of(pset, model, parsed[i], True)
-            return build_decision(
-                action=parsed[i],
-                verdict=verdict,
-                findings=normalized[i].findings,
-                policy_set=digest,
-                default_declared=declared,
-            )
+            return eng.decide_normalized(parsed[i], normalized[i])
 
         def end_to_end(i: int) -> object:
             return eng.decide(actions[i])
@@ -333,10 +325,10 @@ def run_decision(
     decision, decide = policyc_runners(engine)
 
     def evaluate(i: int) -> object:
-        return program.evaluate(normalized[i].facts, proofs=True)
+        return program.evaluate(inputs[i].facts, proofs=True)
 
     def evaluate_no_proofs(i: int) -> object:
-        return program.evaluate(normalized[i].facts, proofs=False)
+        return program.evaluate(inputs[i].facts, proofs=False)
 
     def normalize(i: int) -> object:
         return normalize_action(parsed[i], FINGERPRINT_KEY)
@@ -345,7 +337,7 @@ def run_decision(
     t0 = time.perf_counter()
     decisions = [engine.decide(a) for a in actions]
     first_pass = time.perf_counter() - t0
-    fired = [_fired(program.evaluate(x.facts, proofs=True)) for x in normalized]
+    fired = [_fired(program.evaluate(x.facts, proofs=True)) for x in inputs]
     result = DecisionResult(
         actions=n,
         action_types=Counter(a["action_type"] for a in actions),
@@ -382,9 +374,7 @@ def run_decision(
     # -- pyDatalog -----------------------------------------------------------------------------
     try:
         mine = {"evaluate": evaluate, "decision": decision, "decide": decide}
-        run_pydatalog(
-            result, program, actions, normalized, fired, mine, pyd_sample, pyd_repeat, log
-        )
+        run_pydatalog(result, program, actions, inputs, fired, mine, pyd_sample, pyd_repeat, log)
     except NotImplementedError as e:  # the program uses what the translation does not cover
         result.mismatches.append(f"pyDatalog: the program is not translated: {e}")
 

@@ -20,7 +20,7 @@ from policyc.decision.record import Decision
 from policyc.decision.verdict import verdict_of
 from policyc.lang.diagnostics import Diagnostic
 from policyc.lang.policy_set import PolicySet
-from policyc.normalize.facts import normalize_action
+from policyc.normalize.facts import Facts, Normalized, normalize_action
 
 ActionInput = Action | Mapping[str, Any] | str | bytes
 
@@ -95,11 +95,20 @@ class PolicyEngine:
             )
 
     def _decide(self, action: Action) -> Decision:
-        ps = self.policy_set
-        normalized = normalize_action(action, self._key)
+        return self.decide_normalized(action, normalize_action(action, self._key))
+
+    def input_facts(self, normalized: Normalized) -> Facts:
+        """The facts of a normalized action that the policies read (any other fact cannot change
+        a decision, so it is not evaluated)."""
         reads = self._reads
-        facts = {p: rows for p, rows in normalized.facts.items() if p in reads}
-        model = ps.program.evaluate(facts, proofs=self.proofs)
+        return {p: rows for p, rows in normalized.facts.items() if p in reads}
+
+    def decide_normalized(self, action: Action, normalized: Normalized) -> Decision:
+        """The decision for an action already normalized (by :func:`normalize_action` with this
+        engine's key, or extended by the runtime with facts of its own). Raises on an internal
+        error; :meth:`decide` is the fail-closed entry point."""
+        ps = self.policy_set
+        model = ps.program.evaluate(self.input_facts(normalized), proofs=self.proofs)
         verdict = verdict_of(ps, model, action, self.proofs)
         return build_decision(
             action=action,

@@ -114,6 +114,17 @@ class CompiledProgram:
         # per stratum, the lower predicates it reads that rules derive (their facts are released
         # level by level when recording); predicates of facts only are their own views
         self.lower_derived = [tuple(sorted(s.lower_inputs & self.derived)) for s in program.strata]
+        # the level-1 index of each stratum with its predicate sets as frozensets (subset tests)
+        self.level1 = [
+            (
+                [(frozenset(needs), ids) for needs, ids in s.level1_guarded],
+                [
+                    (pred, pos, {v: [(r, frozenset(o)) for r, o in f] for v, f in by.items()})
+                    for (pred, pos), by in s.level1_keyed.items()
+                ],
+            )
+            for s in program.strata
+        ]
 
     def functions(self, record: bool) -> list[Any]:
         """Per rule ``[full_plan, [delta_plans…]]``. Each starts as a stub that generates and
@@ -166,8 +177,11 @@ def run(
         rel.indexes.clear()
     # Predicates holding facts before evaluation starts (checked per stratum, never scanned).
     given = compiled.base_predicates | frozenset(inputs)
-    for stratum, lower_derived in zip(compiled.program.strata, compiled.lower_derived, strict=True):
-        _run_stratum(stratum, G, fns, record, given, lower_derived)
+    # predicates with facts so far (kept up to date as strata derive facts)
+    nonempty = {p for p, rel in G.items() if rel.rows}
+    for k, stratum in enumerate(compiled.program.strata):
+        first = _level1_rules(compiled.level1[k], nonempty, G)
+        _run_stratum(stratum, G, fns, record, given, compiled.lower_derived[k], first, nonempty)
     return G
 
 
@@ -178,13 +192,14 @@ def _run_stratum(
     record: bool,
     given: frozenset[str],
     lower_derived: tuple[str, ...],
+    first: list[int],
+    nonempty: set[str],
 ) -> None:
     triggers = stratum.triggers
     # The rules that may fire at level 1 (chosen on the complete relations: a superset of those
     # that find anything in the level-1 views below), and the facts given for this stratum's own
     # predicates. With neither, nothing in this stratum can be derived: no rule has premises
     # that all hold, and its own predicates stay empty.
-    first = _level1_rules(stratum, G)
     initial = [(p, list(G[p].rows)) for p in sorted(given & stratum.predicates) if G[p].rows]
     if not first and not initial:
         return
@@ -228,6 +243,7 @@ def _run_stratum(
             elif rel.shared:
                 rel = G[pred] = rel.copy()
             rel.add_new(found)
+            nonempty.add(pred)
             if record:
                 visible[pred] = rel
             delta.append((pred, list(found)))
@@ -270,31 +286,29 @@ def _run_deltas(
         fns[rule_index][1][premise](visible, G, by_pred[pred], new, level)
 
 
-def _level1_rules(stratum: Stratum, visible: dict[str, Relation]) -> list[int]:
+def _level1_rules(
+    index: tuple[list[tuple[frozenset[str], tuple[int, ...]]], list[Any]],
+    nonempty: set[str],
+    G: dict[str, Relation],
+) -> list[int]:
+    """The rules of a stratum that may fire at level 1: every premise predicate has facts, and a
+    keyed rule's constant is among its premise's values."""
+    guarded, keyed = index
     rules: list[int] = []
-    for needs, ids in stratum.level1_guarded:
-        for pred in needs:
-            guard = visible.get(pred)
-            if guard is None or not guard.rows:
-                break
-        else:
+    for needs, ids in guarded:
+        if needs <= nonempty:
             rules.extend(ids)
-    for (pred, pos), by_value in stratum.level1_keyed.items():
-        rel = visible.get(pred)
-        if rel is None or not rel.rows:
+    for pred, pos, by_value in keyed:
+        if pred not in nonempty:
             continue
-        idx = rel.index((pos,))
+        idx = G[pred].index((pos,))
         if len(idx) < len(by_value):
             hits = [found for v in idx if (found := by_value.get(v))]
         else:
             hits = [found for v, found in by_value.items() if v in idx]
         for found in hits:
             for rule, others in found:
-                for other in others:
-                    guard = visible.get(other)
-                    if guard is None or not guard.rows:
-                        break
-                else:
+                if others <= nonempty:
                     rules.append(rule)
     rules.sort()
     return rules
