@@ -105,6 +105,19 @@ def build_decision(
     decision_id: str | None = None,
     timestamp: datetime | None = None,
 ) -> Decision:
+    if not verdict.fired:  # the common case, kept short: the default applies
+        how = "declared by the policy set" if default_declared else "policyc's default"
+        return Decision(
+            decision_id=decision_id or new_id("dec_"),
+            action_id=action.action_id,
+            decision=verdict.effect,  # type: ignore[arg-type]
+            policy_ids=[],
+            reason=f"no rule fired; the default ({verdict.effect}, {how}) applies",
+            risk_score=0,
+            timestamp=timestamp or now_utc(),
+            default_applied=True,
+            policy_set=policy_set,
+        )
     scrub = Scrubber(action, findings)
     fired = sorted(verdict.fired, key=lambda f: (f.rule.id, repr(f.args)))
     outcomes = [

@@ -74,10 +74,8 @@ def verdict_of(policy_set: PolicySet, model: Model, action: Action, proofs: bool
     """The fired outcomes of an evaluated model, resolved into one effect."""
     by_predicate = policy_set.by_predicate
     fired = []
-    for pred in model.derived_with_prefix("outcome."):
-        rule = by_predicate.get(pred)
-        if rule is None:
-            continue
+    for pred in model.nonempty(by_predicate):
+        rule = by_predicate[pred]
         for row in model.rows(pred):
             proof = model.explain(pred, row) if proofs else None
             fired.append(Fired(rule, row, render_reason(rule, row, action), proof))

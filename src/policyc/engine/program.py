@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from policyc.engine.analysis import AnalysedProgram, analyse
@@ -202,6 +203,13 @@ class Model:
         """Predicates starting with ``prefix`` that hold at least one fact, sorted (costs the
         number of predicates with facts, not the size of the program)."""
         return sorted(p for p, rel in self._relations.items() if rel.rows and p.startswith(prefix))
+
+    def nonempty(self, predicates: Mapping[str, Any] | AbstractSet[str]) -> list[str]:
+        """Those of ``predicates`` (a set, or a mapping's keys) that hold at least one fact,
+        sorted."""
+        rels = self._relations
+        keys = predicates.keys() if isinstance(predicates, Mapping) else predicates
+        return sorted(p for p in rels.keys() & keys if rels[p].rows)
 
     def rows(self, predicate: str) -> list[tuple[PyValue, ...]]:
         """The rows of ``predicate`` in a stable order (for printing)."""
