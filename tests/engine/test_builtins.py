@@ -143,3 +143,52 @@ def test_path_within_is_segment_wise() -> None:
     assert B.path_within("/a/b", "/a/b/")
     assert not B.path_within("/a/bc", "/a/b")
     assert B.path_within("/x", "/")
+
+
+OVERLAP_TOKENS = st.sampled_from(["a", "b", ".", "/", "*", "**", "?", "[ab]", "[!a]", "{a,.}"])
+
+
+def _strings(alphabet: str, longest: int) -> list[str]:
+    out = [""]
+    layer = [""]
+    for _ in range(longest):
+        layer = [s + c for s in layer for c in alphabet]
+        out.extend(layer)
+    return out
+
+
+WITNESSES = _strings("ab./", 6)
+
+
+@settings(max_examples=scaled(200))
+@given(
+    st.lists(OVERLAP_TOKENS, min_size=1, max_size=3).map("".join),
+    st.lists(OVERLAP_TOKENS, min_size=1, max_size=3).map("".join),
+)
+@example("[!a]", "**/.")
+@example("a*", "**/.")
+def test_glob_overlap_is_exactly_a_common_path(a: str, b: str) -> None:
+    if B.check_pattern("glob", a) is not None or B.check_pattern("glob", b) is not None:
+        return
+    common = any(B.glob(s, a) and B.glob(s, b) for s in WITNESSES)
+    overlap = B.glob_overlap(a, b)
+    assert overlap == B.glob_overlap(b, a)
+    if common:
+        assert overlap, f"{a!r} and {b!r} share a path but glob_overlap says no"
+    else:
+        # no common path of up to 6 characters over the globs' alphabet: short globs such as
+        # these would have one, so the languages are disjoint
+        assert not overlap, f"{a!r} and {b!r}: glob_overlap says yes, no short common path"
+
+
+def test_glob_overlap_known_cases() -> None:
+    assert B.glob_overlap("/repo/.en*", "**/.env")
+    assert B.glob_overlap("/repo/*", "**/.env")
+    assert not B.glob_overlap("/repo/src/*.py", "**/.env")
+    assert B.glob_overlap("/repo/[!a]env", "**/.env")  # [!a] matches the dot
+    assert not B.glob_overlap("/repo/src/**/*.py", "**/*.pem")
+    assert B.glob_overlap("/home/*/.ssh/*", "**/.ssh/**")
+    assert B.glob_overlap("/repo/a[1", "**/a[[]1")  # not a valid glob: taken literally
+    assert not B.glob_overlap(3, "**")
+    with pytest.raises(EvaluationError, match="invalid glob"):
+        B.glob_overlap("/x", "[z-a]")

@@ -8,10 +8,11 @@ policy that silently stops matching is worse than one that fails loudly.
 
 from __future__ import annotations
 
+import importlib
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import re2
@@ -288,6 +289,182 @@ def _pattern(compile_: Callable[[str], Any], pattern: object) -> Any:
         raise EvaluationError(str(e)) from None
 
 
+# -- glob overlap: is there a path that both globs match? ------------------------------------
+#
+# Both globs are translated by glob_to_regex (the definition of glob matching), parsed into
+# Thompson NFAs over character sets, and their product is searched for a common accepted string.
+
+
+_MAX_CHAR = 0x10FFFF
+_CharSet = tuple[bool, tuple[tuple[int, int], ...]]  # (negated, ranges)
+_ANY: _CharSet = (True, ())
+
+
+def _ranges_cover(ranges: tuple[tuple[int, int], ...], lo: int, hi: int) -> bool:
+    """Whether ``ranges`` cover every code point in lo..hi."""
+    point = lo
+    for a, b in sorted(ranges):
+        if a > point:
+            return False
+        point = max(point, b + 1)
+        if point > hi:
+            return True
+    return point > hi
+
+
+def _chars_meet(x: _CharSet, y: _CharSet) -> bool:
+    """Whether some character is in both sets."""
+    (xn, xr), (yn, yr) = x, y
+    if not xn and not yn:
+        return any(a <= d and c <= b for a, b in xr for c, d in yr)
+    if xn and yn:
+        return not _ranges_cover(xr + yr, 0, _MAX_CHAR)
+    pos, neg = (xr, yr) if not xn else (yr, xr)
+    return any(not _ranges_cover(neg, a, b) for a, b in pos)
+
+
+@cache
+def _sre() -> Any:
+    """The constants of Python's regex parser (``re._constants``), whose parse trees are read."""
+    return importlib.import_module("re._constants")
+
+
+class _Nfa:
+    __slots__ = ("eps", "moves", "n")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.eps: list[list[int]] = []
+        self.moves: list[list[tuple[_CharSet, int]]] = []
+
+    def state(self) -> int:
+        self.eps.append([])
+        self.moves.append([])
+        self.n += 1
+        return self.n - 1
+
+
+def _charset(op: Any, av: Any) -> _CharSet | None:
+    K = _sre()
+    if op is K.LITERAL:
+        return (False, ((av, av),))
+    if op is K.NOT_LITERAL:
+        return (True, ((av, av),))
+    if op is K.ANY:
+        return _ANY  # the translation always sets DOTALL
+    if op is K.IN:
+        negated = False
+        ranges: list[tuple[int, int]] = []
+        for iop, iav in av:
+            if iop is K.NEGATE:
+                negated = True
+            elif iop is K.LITERAL:
+                ranges.append((iav, iav))
+            elif iop is K.RANGE:
+                ranges.append(iav)
+            else:
+                raise PatternError(f"unexpected class item {iop} in a glob translation")
+        return (negated, tuple(ranges))
+    return None
+
+
+def _build(nfa: _Nfa, items: Any, start: int) -> int:
+    """Add the NFA of a parsed regex sequence from ``start``; return its end state."""
+    K = _sre()
+    cur = start
+    for op, av in items:
+        cs = _charset(op, av)
+        if cs is not None:
+            nxt = nfa.state()
+            nfa.moves[cur].append((cs, nxt))
+            cur = nxt
+        elif op is K.AT:
+            continue  # ^ and $: the translation anchors both ends, and so does the search
+        elif op is K.SUBPATTERN:
+            cur = _build(nfa, av[-1], cur)
+        elif op is K.BRANCH:
+            end = nfa.state()
+            for alt in av[1]:
+                s0 = nfa.state()
+                nfa.eps[cur].append(s0)
+                nfa.eps[_build(nfa, alt, s0)].append(end)
+            cur = end
+        elif op in (K.MAX_REPEAT, K.MIN_REPEAT):
+            lo, hi, sub = av
+            for _ in range(lo):
+                cur = _build(nfa, sub, cur)
+            if hi == K.MAXREPEAT:
+                loop = nfa.state()
+                nfa.eps[cur].append(loop)
+                nfa.eps[_build(nfa, sub, loop)].append(loop)
+                cur = loop
+            else:
+                for _ in range(hi - lo):
+                    s0 = nfa.state()
+                    nfa.eps[cur].append(s0)
+                    end = _build(nfa, sub, s0)
+                    nfa.eps[cur].append(end)
+                    cur = end
+        else:
+            raise PatternError(f"unexpected {op} in a glob translation")
+    return cur
+
+
+@lru_cache(maxsize=4096)
+def _glob_nfa(pattern: str) -> tuple[_Nfa, int, int]:
+    regex = glob_to_regex(pattern)  # raises PatternError for an invalid glob
+    nfa = _Nfa()
+    start = nfa.state()
+    end = _build(nfa, importlib.import_module("re._parser").parse(regex), start)
+    return nfa, start, end
+
+
+def _closure(nfa: _Nfa, states: Iterable[int]) -> frozenset[int]:
+    seen = set(states)
+    stack = list(seen)
+    while stack:
+        for t in nfa.eps[stack.pop()]:
+            if t not in seen:
+                seen.add(t)
+                stack.append(t)
+    return frozenset(seen)
+
+
+@lru_cache(maxsize=4096)
+def _overlap(a: str, b: str) -> bool:
+    na, sa, ea = _glob_nfa(a)
+    nb, sb, eb = _glob_nfa(b)
+    start = (_closure(na, [sa]), _closure(nb, [sb]))
+    seen = {start}
+    queue = [start]
+    while queue:
+        xs, ys = queue.pop()
+        if ea in xs and eb in ys:
+            return True
+        for x in xs:
+            for cx, tx in na.moves[x]:
+                for y in ys:
+                    for cy, ty in nb.moves[y]:
+                        if _chars_meet(cx, cy):
+                            pair = (_closure(na, [tx]), _closure(nb, [ty]))
+                            if pair not in seen:
+                                seen.add(pair)
+                                queue.append(pair)
+    return False
+
+
+def glob_overlap(path_glob: object, pattern: object) -> bool:
+    """Whether some path matches both globs: ``glob_overlap("/repo/.en*", "**/.env")`` holds,
+    ``glob_overlap("/repo/src/*.py", "**/.env")`` does not. A first argument that is not a valid
+    glob is taken literally (a path with a stray ``[``), so that it then means ``glob``."""
+    if type(path_glob) is not str or type(pattern) is not str:
+        return False
+    _pattern(compile_glob, pattern)  # an invalid pattern raises, as glob() would
+    if check_pattern("glob", path_glob) is not None:
+        return glob(path_glob, pattern)
+    return _overlap(path_glob, pattern)
+
+
 # -- checks: return bool ---------------------------------------------------------------------
 
 
@@ -378,6 +555,9 @@ class Builtin:
     pattern_arg: int | None  # index of an argument that is a pattern (checked when constant)
     pattern_kind: str = ""  # "glob" or "regex"
     doc: str = ""
+    # a constant pattern may be compiled once into a test of the subject (not so for a pattern
+    # compared with another pattern)
+    tests_subject: bool = True
 
     @property
     def arity(self) -> int:
@@ -389,6 +569,16 @@ BUILTINS: dict[str, Builtin] = {
     for b in [
         Builtin("glob", 2, 0, glob, 1, "glob", "@glob(Path, Pattern): Path matches the glob"),
         Builtin("regex", 2, 0, regex, 1, "regex", "@regex(Text, Pattern): RE2 search succeeds"),
+        Builtin(
+            "glob_overlap",
+            2,
+            0,
+            glob_overlap,
+            1,
+            "glob",
+            "@glob_overlap(PathGlob, Pattern): some path matches both globs",
+            tests_subject=False,
+        ),
         Builtin("starts_with", 2, 0, starts_with, None, doc="@starts_with(S, Prefix)"),
         Builtin("ends_with", 2, 0, ends_with, None, doc="@ends_with(S, Suffix)"),
         Builtin("contains", 2, 0, contains, None, doc="@contains(S, Part)"),

@@ -424,7 +424,7 @@ class _Gen:
             return self.negated_call(call, b, ins, depth)
         if b.outputs == 0:
             pattern = call.args[b.pattern_arg] if b.pattern_arg is not None else None
-            if isinstance(pattern, Const) and type(pattern.value) is str:
+            if isinstance(pattern, Const) and type(pattern.value) is str and b.tests_subject:
                 # Constant pattern: compiled once here (analysis proved it compiles).
                 compiled = (B.compile_glob if b.pattern_kind == "glob" else B.compile_regex)(
                     pattern.value
@@ -457,7 +457,7 @@ class _Gen:
         fail = self.fail(depth)
         if b.outputs == 0:
             pattern = call.args[b.pattern_arg] if b.pattern_arg is not None else None
-            if isinstance(pattern, Const) and type(pattern.value) is str:
+            if isinstance(pattern, Const) and type(pattern.value) is str and b.tests_subject:
                 compiled = (B.compile_glob if b.pattern_kind == "glob" else B.compile_regex)(
                     pattern.value
                 )

@@ -217,8 +217,13 @@ def _pattern_facts(c: Compiler) -> list[Diagnostic]:
     seen: set[tuple[str, int, str]] = set()
     for r in c.rules:
         for lit in r.body:
-            if not isinstance(lit, BuiltinCall) or lit.name not in ("glob", "regex"):
+            if not isinstance(lit, BuiltinCall) or lit.name not in (
+                "glob",
+                "regex",
+                "glob_overlap",
+            ):
                 continue
+            kind = "regex" if lit.name == "regex" else "glob"
             pattern = lit.args[1] if len(lit.args) > 1 else None
             if not isinstance(pattern, Var):
                 continue
@@ -236,14 +241,13 @@ def _pattern_facts(c: Compiler) -> list[Diagnostic]:
                         if key in seen:
                             continue
                         seen.add(key)
-                        problem = check_pattern(lit.name, value.value)
+                        problem = check_pattern(kind, value.value)
                         if problem:
                             out.append(
                                 Diagnostic(
-                                    f"invalid_{lit.name}",
+                                    f"invalid_{kind}",
                                     "error",
-                                    f"{problem} (a fact used as a {lit.name} pattern by rule "
-                                    f"'{r.id}')",
+                                    f"{problem} (a fact used as a {kind} pattern by rule '{r.id}')",
                                     fact.source,
                                 )
                             )
