@@ -381,3 +381,26 @@ def test_findings_are_sorted_disjoint_in_bounds_and_redacted(pieces: list[str | 
     assert [(a, b) for a, b in pairwise(found) if a.end > b.start] == []
     markers = redact_text(text, found).count("[REDACTED:")
     assert markers >= len(found)
+
+
+def test_a_structured_value_under_a_secret_name_is_found_whole() -> None:
+    from policyc.action.model import parse_action
+    from policyc.normalize import normalize_action
+
+    value = "Zq8Vn3Kp" + "0Lx7Rb2W"
+    action = parse_action(
+        {
+            "action_type": "tool.call",
+            "tool": {
+                "name": "mcp__db__connect",
+                "input": {"password": value, "user": "admin", "opts": {"api_key": "changeme"}},
+            },
+        }
+    )
+    findings = normalize_action(action).findings
+    assert [(f.kind, f.field, f.start, f.end) for f in findings] == [
+        ("generic-secret", "tool.input.password", 0, len(value))
+    ]
+    assert secrets.find_named_secret("user", value, "tool.input.user") is None
+    assert secrets.find_named_secret("db_password", "changeme", "x") is None  # a placeholder
+    assert secrets.find_named_secret("token", "short", "x") is None  # too short

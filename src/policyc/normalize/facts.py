@@ -77,11 +77,17 @@ def secret_fields(action: Action) -> list[tuple[str, str]]:
 
 def normalize_action(action: Action, key: bytes | None = None) -> Normalized:
     """The facts of one action and the secrets in it. ``key`` keys the secrets' fingerprints."""
-    from policyc.normalize.secrets import scan_fields
+    from policyc.normalize.secrets import DEFAULT_FINGERPRINT_KEY, find_named_secret, scan_fields
 
-    findings = (
-        scan_fields(secret_fields(action), key) if key else scan_fields(secret_fields(action))
-    )
+    key = key or DEFAULT_FINGERPRINT_KEY
+    fields = secret_fields(action)
+    findings = scan_fields(fields, key)
+    found = {f.field for f in findings}
+    for field, text in fields:
+        if field.startswith("tool.input.") and field not in found:
+            named = find_named_secret(field.rsplit(".", 1)[-1], text, field, key)
+            if named is not None:
+                findings.append(named)
     facts = action_facts(action)
     if findings:
         facts["secret"] = list(dict.fromkeys((f.kind, f.field) for f in findings))
@@ -117,7 +123,8 @@ def action_facts(action: Action) -> Facts:
     if action.url:
         from policyc.normalize.network import UPLOAD_METHODS, url_facts
 
-        method = (action.method or "GET").upper()
+        # a payload goes somewhere unless the request is known to be a GET
+        method = action.method.upper() if action.method else None
         upload = method in UPLOAD_METHODS or bool(action.payload and method != "GET")
         url_facts(action.url, facts, upload=upload)
     for text in _sql_texts(action):

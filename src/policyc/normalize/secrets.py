@@ -78,6 +78,7 @@ __all__ = [
     "DEFAULT_FINGERPRINT_KEY",
     "KINDS",
     "Finding",
+    "find_named_secret",
     "find_secrets",
     "redact_text",
     "scan_fields",
@@ -581,6 +582,24 @@ def scan_fields(
 ) -> list[Finding]:
     """The secrets of many ``(field, text)`` pairs, in the order of the pairs, then by start."""
     return [finding for field, text in fields for finding in find_secrets(text, field, key)]
+
+
+@cache
+def _secret_name() -> Any:
+    return re2.compile(r"(?i)^" + _SECRET_NAME + "$")
+
+
+def find_named_secret(
+    name: str, value: str, field: str, key: bytes = DEFAULT_FINGERPRINT_KEY
+) -> Finding | None:
+    """A secret held whole by a structured value under a secret-looking name — a tool's argument
+    ``{"password": "Zq8V…"}``, where the text itself carries no name to recognise it by. The
+    value must pass the ``generic-secret`` checks for a quoted value (length, placeholders,
+    entropy); the finding spans the whole value."""
+    if not value or not _secret_name().search(name) or not _generic_ok(value, 1):
+        return None
+    data = value.encode("utf-8", "surrogatepass")
+    return Finding("generic-secret", field, 0, len(value), _fingerprint(key, data))
 
 
 def redact_text(text: str, findings: Iterable[Finding]) -> str:
