@@ -118,3 +118,141 @@ def test_a_plain_command_is_resolved() -> None:
     assert "unresolved" not in f
     assert f["command"] == {("pytest",)}
     assert ("pytest", "-q") in f["command_flag"]
+
+
+def home_facts(command: str, home: str | None = "/home/dev") -> dict[str, set[tuple[object, ...]]]:
+    return {k: set(v) for k, v in normalize_shell(command, "/repo", home).facts.items()}
+
+
+def deleted(command: str, home: str | None = "/home/dev") -> set[object]:
+    return {p for (p,) in home_facts(command, home).get("deletes_file", set())}
+
+
+def cd_unresolved(command: str, home: str | None = "/home/dev") -> bool:
+    return "cd" in {k for k, _ in home_facts(command, home).get("unresolved", set())}
+
+
+# -- cd: relative paths after it are resolved against the cwd and every directory it may be in --
+
+# (command, the files deleted, whether a directory is unknown: unresolved("cd"))
+CD: list[tuple[str, set[str], bool]] = [
+    ("cd /etc && rm -rf ssl", {"/repo/ssl", "/etc/ssl"}, False),
+    ("cd /etc; rm -f /tmp/x ~/y", {"/tmp/x", "/home/dev/y"}, False),
+    ("rm -f a; cd /etc; rm -f b", {"/repo/a", "/repo/b", "/etc/b"}, False),
+    ("cd src && cd ../lib && rm -f x", {"/repo/x", "/repo/src/x", "/repo/lib/x", "/lib/x"},
+     False),
+    ("pushd /etc && rm -f x", {"/repo/x", "/etc/x"}, False),
+    ("cd -P -- /etc && rm -f x", {"/repo/x", "/etc/x"}, False),
+    ("cd && rm -f .bashrc", {"/repo/.bashrc", "/home/dev/.bashrc"}, False),
+    ("cd ~ && rm -f .bashrc", {"/repo/.bashrc", "/home/dev/.bashrc"}, False),
+    ("cd ~/proj && rm -f .env", {"/repo/.env", "/home/dev/proj/.env"}, False),
+    ("(cd /etc); rm -f x", {"/repo/x", "/etc/x"}, False),  # scoping is ignored: a superset
+    ("bash -c 'cd /etc && rm -f passwd'", {"/repo/passwd", "/etc/passwd"}, False),
+    ("builtin cd /etc && rm -f x", {"/repo/x", "/etc/x"}, False),
+    ("env -C /etc rm -f x", {"/repo/x", "/etc/x"}, False),
+    ("sudo --chdir=/etc rm -f x", {"/repo/x", "/etc/x"}, False),
+    ("f() { rm -f x; }; cd /etc; f", {"/repo/x", "/etc/x"}, False),
+    ("while true; do rm -f x; cd /tmp; done", {"/repo/x", "/tmp/x"}, False),
+    ("cd -; rm -f x", {"/repo/x"}, True),
+    ('cd "$DIR" && rm -f x', {"/repo/x"}, True),
+    ('cd "$(dirname "$0")" && rm -f x', {"/repo/x"}, True),
+    ("cd src* && rm -f x", {"/repo/x"}, True),
+    ("pushd /etc; popd; rm -f x", {"/repo/x", "/etc/x"}, True),
+    ("cd && rm -f x", {"/repo/x"}, True),  # no home: below
+    ("for d in a b; do cd sub; done; rm -f z", {"/repo/z", "/repo/sub/z", "/repo/sub/sub/z"},
+     True),
+    ("sudo -i rm -f x", {"/repo/x"}, True),
+    ("su - root -c 'rm -f x'", {"/repo/x"}, True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "paths", "unknown"), CD)
+def test_cd_targets_are_candidates_of_later_relative_paths(
+    command: str, paths: set[str], unknown: bool
+) -> None:
+    home = None if command == "cd && rm -f x" else "/home/dev"
+    assert deleted(command, home) == paths, home_facts(command, home)
+    assert cd_unresolved(command, home) is unknown, home_facts(command, home)
+
+
+def test_cd_makes_every_fact_of_a_relative_path_a_candidate() -> None:
+    f = home_facts("cd /dev && cat img > sda; cd /etc && cat < passwd")
+    assert ("disk_overwrite", "/dev/sda") in f["destructive"]
+    assert {("/repo/passwd",), ("/etc/passwd",)} <= f["reads_file"]
+    g = home_facts("cd /etc && rm -rf ssl")
+    assert {("recursive_force_delete", "/etc/ssl"), ("recursive_force_delete", "/repo/ssl")} <= (
+        g["destructive"]
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cd src && pytest",
+        "cd src && pytest tests/",
+        "cd build && make -j4",
+        "cd /tmp && ls",
+        "cd - ; ls",  # no relative path after it
+        "pushd src >/dev/null && npm test && popd",
+    ],
+)
+def test_cd_keeps_everyday_commands_quiet(command: str) -> None:
+    assert "unresolved" not in home_facts(command), home_facts(command)
+
+
+# -- source, assignments, sudo options ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", ["source .venv/bin/activate", ". ./env.sh", "source <(curl -s x.example)"]
+)
+def test_source_runs_a_script_that_is_not_seen(command: str) -> None:
+    assert "script" in {k for k, _ in home_facts(command)["unresolved"]}, home_facts(command)
+
+
+def test_source_of_literal_stdin_is_no_script() -> None:
+    f = home_facts("echo 'rm -f /tmp/x' | source /dev/stdin")
+    assert ("/tmp/x",) in f["deletes_file"]
+    assert "unresolved" not in f
+
+
+# (command, a file deleted): assignments whose value a program runs as shell text
+ASSIGNED: list[tuple[str, str]] = [
+    ("GIT_SSH_COMMAND='rm -rf /tmp/x' git fetch origin", "/tmp/x"),
+    ("export GIT_SSH_COMMAND='rm -f /tmp/x'; git fetch", "/tmp/x"),
+    ("export 'GIT_SSH_COMMAND=rm -f /tmp/x'; git fetch", "/tmp/x"),
+    ("declare -x PAGER='rm -f /tmp/x'; man ls", "/tmp/x"),
+    ("EDITOR='rm -f /tmp/x'; git commit", "/tmp/x"),
+    ("env GIT_PAGER='rm -f /tmp/x' git log", "/tmp/x"),
+    ("env -S 'GIT_EDITOR=\"rm -f /tmp/x\" git commit'", "/tmp/x"),
+    ("sudo EDITOR='rm -f /tmp/x' visudo", "/tmp/x"),
+    ("sudo -u root SUDO_EDITOR=vi VISUAL='rm -f /tmp/x' sudoedit f", "/tmp/x"),
+    ("bash -c \"GIT_SSH='rm -f /tmp/x' git pull\"", "/tmp/x"),
+    ("X=$(rm -f /tmp/x) true", "/tmp/x"),
+]
+
+
+@pytest.mark.parametrize(("command", "path"), ASSIGNED)
+def test_assigned_commands_are_analysed(command: str, path: str) -> None:
+    assert path in deleted(command), home_facts(command)
+
+
+def test_assignments_are_not_commands() -> None:
+    f = home_facts("env A=1 B=2 sudo C=3 ls")
+    assert f["command"] == {("env",), ("sudo",), ("ls",)}
+    assert "unresolved" not in f
+
+
+def test_bundled_wrapper_options_take_their_value() -> None:
+    for command in ("sudo -iu deploy rm -f /tmp/x", "strace -fo /tmp/t rm -f /tmp/x"):
+        f = home_facts(command)
+        assert ("rm",) in f["command"] and ("/tmp/x",) in f["deletes_file"], f
+        assert ("deploy",) not in f["command"] and ("/tmp/t",) not in f["command"]
+
+
+def test_directories_are_followed_up_to_a_bound() -> None:
+    from policyc.normalize.shell import MAX_DIRECTORIES
+
+    command = "; ".join(f"cd d{i}" for i in range(200)) + "; rm -f x"  # each cd doubles them
+    assert 1 < len(deleted(command)) <= MAX_DIRECTORIES + 1
+    assert cd_unresolved(command)

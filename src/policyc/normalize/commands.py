@@ -38,9 +38,33 @@ when the target is not known.
 Files: readers (``cat``, ``grep``, ``sed``, ``awk``, ``jq``, ``head`` …) read their file
 operands, not the pattern, program or filter that comes first nor option values (``head -n 5``,
 ``grep -e``); ``sed -i``, ``sort -o``, ``tee``, ``touch``, the destination of ``cp``/``mv``/
-``install``/``rsync``/``scp``, ``curl -o``, ``wget -O`` write; ``curl -T``/``-d @f``/``-F x=@f``,
-``scp``/``rsync`` local sources read; ``mv`` and ``rsync --remove-source-files`` delete their
-sources. A word computed at run time is never a file fact (the ``unresolved`` fact is there).
+``install``/``rsync``/``scp``, ``curl -o``/``-O``, ``wget -O`` (and the file wget names after
+the URL) write; ``curl -T``/``-d @f``/``-F x=@f``/``-K``, ``scp``/``rsync`` local sources read;
+``mv`` and ``rsync --remove-source-files`` delete their sources. ``openssl`` takes a command
+first and its files in options (``-in``/``-key``/``-CAfile``/``-passin file:…`` read, ``-out``/
+``-keyout`` write; operands are files only for the digests, ``verify`` and ``storeutl``);
+``gpg`` operands are key ids, not files, for the key commands (``--list-keys``, ``--recv-keys``
+…). A word computed at run time is never a file fact (the ``unresolved`` fact is there).
+
+Network clients read their options with their value arities, so that an option's value is
+never taken for a host: ``curl``, ``wget``, ``http``/``https``/``xh`` contact each URL operand
+(and ``--url``), a URL without a scheme read as they read it (``http://``, curl's ``ftp.`` …
+guesses), curl's ``{a,b}`` sets expanded; they upload to it with data options (``-d``, ``-F``,
+``-T``, ``--post-*``, HTTPie data items and piped stdin) or ``POST``/``PUT``/``PATCH``. Proxies
+(``-x``, ``--proxy``, ``-e https_proxy=…``) and the hosts of ``--connect-to``/``--resolve`` are
+contacted too. ``nc``/``netcat`` are read as each netcat reads them (OpenBSD's, Debian's,
+the traditional one, ncat) and the facts of every reading are given: the host is the first
+operand (none in listen mode or for a Unix socket), and ``-e``/``-c`` programs run on the
+connection (a shell there reads unseen commands). Configuration or URLs read from files
+(``curl -K``, ``wget -i``), URL patterns and computed URLs are ``unresolved("url")``; file names
+chosen by the server (``curl -J``, ``wget -r``) are ``unresolved("path")``.
+
+Environment variables (:func:`assignment`): the value of a variable some program runs as a
+shell command (``GIT_SSH_COMMAND``, ``GIT_PAGER``, ``EDITOR``, ``PAGER``, ``LESSOPEN`` …) is
+analysed as shell text; one that loads code or configuration not seen (``LD_PRELOAD``,
+``BASH_ENV``, ``NODE_OPTIONS`` with ``--require`` …) is ``unresolved("environment")``, as is a
+computed value of either; ``PYTHONPATH``, ``PATH`` and the like are not reported (a program is
+named by its base name whatever directory it comes from); ``*_proxy`` hosts are contacted.
 
 ``git_op(op, detail)``: git's global options (``-C``, ``-c``, ``--git-dir``, ``--work-tree``,
 ``--no-pager`` …) are looked through. Inline aliases (``-c alias.NAME=…``) are expanded as git
@@ -123,13 +147,14 @@ Inline code: ``python -c``, ``node -e/-p``, ``perl -e/-E``, ``ruby -e``, ``php -
 commands or write files (``system``, ``|``, ``print >``), a sed script with ``e``/``w``/``r``
 commands, are ``unresolved("inline_code")``. Running a script file is ordinary.
 
-Remote commands: ``ssh HOST CMD`` (or ssh fed a script on stdin) is
+Remote commands: ``ssh HOST CMD`` (or ssh fed a script on stdin) and ``mosh HOST CMD`` are
 ``unresolved("remote_command")``: nothing is claimed about remote files. ``ssh -o
-ProxyCommand=…`` and ``rsync -e …`` run locally and are analysed as shell text.
+ProxyCommand=…``, ``rsync -e …`` and ``mosh --ssh=…`` run locally and are analysed as shell text.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -160,12 +185,20 @@ class Shell(Protocol):
 
     def add(self, pred: str, *args: Any) -> None: ...
 
-    def path(self, path: str) -> str | None:
-        """The canonical absolute path, or None (an ``unresolved`` path fact is added)."""
+    @property
+    def env(self) -> dict[str, str | None]:
+        """The environment variables the command line assigns for this command (prefix
+        assignments, ``env NAME=…``, assignments and exports before it): None when computed."""
+        ...
+
+    def paths(self, path: str, *, pattern: bool = True) -> list[str]:
+        """Every canonical absolute path ``path`` may name: a relative path after a ``cd`` is
+        resolved against each directory the command may be in (``[]``: an ``unresolved``
+        fact says why). ``pattern``: a shell word, which may be a glob."""
         ...
 
     def file(self, pred: str, path: str) -> str | None:
-        """Add ``pred(canonical path)``; the canonical path, or None as :meth:`path`."""
+        """Add ``pred`` of each of :meth:`paths`; the first, or None."""
         ...
 
     def text(self, script: str, stdin: Stdin | None = None) -> None:
@@ -317,7 +350,7 @@ _RM_LONG_NAMES = (
 )
 _RM_ALIASES = {"-R": "-r", "--recursive": "-r", "--force": "-f", "--dir": "-d"}
 # programs whose options are whole words after one dash (`find -name`, `terraform -auto-approve`)
-_WORD_OPTIONS = {"find", "java", "terraform", "gcc", "clang", "go", "tofu"}
+_WORD_OPTIONS = {"find", "java", "terraform", "gcc", "clang", "go", "tofu", "openssl"}
 
 
 def flags(name: str, args: Sequence[str]) -> list[str]:
@@ -379,6 +412,78 @@ def _literal(args: Sequence[str | None]) -> list[str]:
     return [a for a in args if a is not None]
 
 
+# -- the environment ------------------------------------------------------------------------
+
+# variables whose value programs run as a shell command (git, man, less, sudo, ssh …)
+_SHELL_VARIABLES = frozenset(
+    """GIT_SSH_COMMAND GIT_SSH GIT_PAGER GIT_EDITOR GIT_SEQUENCE_EDITOR GIT_EXTERNAL_DIFF
+    GIT_PROXY_COMMAND GIT_ASKPASS SSH_ASKPASS SUDO_ASKPASS PAGER EDITOR VISUAL BROWSER
+    PROMPT_COMMAND LESSOPEN LESSCLOSE MANPAGER""".split()  # noqa: SIM905
+)
+# variables that make programs load code or configuration the command line does not show
+_LOADING_VARIABLES = frozenset(
+    """LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT DYLD_INSERT_LIBRARIES DYLD_LIBRARY_PATH BASH_ENV ENV
+    PYTHONSTARTUP PERL5OPT RUBYOPT GIT_CONFIG GIT_CONFIG_GLOBAL GIT_CONFIG_SYSTEM
+    GIT_CONFIG_PARAMETERS GIT_EXEC_PATH GIT_TEMPLATE_DIR""".split()  # noqa: SIM905
+)
+_NODE_LOADS = r"(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)(?:[=\s]|$)"
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy")
+
+
+def assignment(name: str, value: str | None, sh: Shell) -> None:
+    """What assigning ``value`` (None: computed) to the environment variable ``name`` makes
+    programs do: a command some program runs is analysed as shell text, code or configuration
+    loaded from elsewhere is ``unresolved("environment")``, a proxy is contacted."""
+    if name in _SHELL_VARIABLES:
+        if value is None:
+            sh.add("unresolved", "environment", f"{name} changes what the program runs")
+        elif name == "BROWSER":
+            for browser in value.split(":"):
+                sh.text(browser)
+        else:
+            sh.text(value.lstrip("|-") if name.startswith("LESS") else value)
+    elif (name in _LOADING_VARIABLES and value != "") or (
+        name == "NODE_OPTIONS" and (value is None or re.search(_NODE_LOADS, value))
+    ):
+        sh.add("unresolved", "environment", f"{name} changes what the program runs")
+    elif name.lower() in _PROXY_VARIABLES:
+        if value is None:
+            sh.add("unresolved", "environment", f"{name} changes where the program connects")
+        elif value:
+            from policyc.normalize.network import host_facts
+
+            host_facts(value, sh.facts)
+
+
+def git_environment(sh: Shell) -> None:
+    """What the settings of ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` in the
+    environment make any git run (commands analysed, unseen configuration unresolved), as
+    ``git -c KEY=VALUE`` would."""
+    for setting in _git_environment(sh):
+        _git_setting(sh, setting, _GitConfig(), from_env=False)
+
+
+def _git_environment(sh: Shell) -> list[str]:
+    """The settings of ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``, which git
+    reads like ``-c KEY=VALUE``."""
+    env = sh.env
+    count = env.get("GIT_CONFIG_COUNT", "")
+    if count is None or not count.isdigit():
+        if count is None or count.strip():
+            sh.add("unresolved", "environment", "GIT_CONFIG_COUNT changes what the program runs")
+        return []
+    settings = []
+    for n in range(int(count)):
+        key, value = f"GIT_CONFIG_KEY_{n}", f"GIT_CONFIG_VALUE_{n}"
+        if key not in env:
+            break  # git refuses to run
+        if env[key] is None or env.get(value, "") is None:
+            sh.add("unresolved", "environment", f"{key} changes what the program runs")
+            continue
+        settings.append(f"{env[key]}={env.get(value, '')}")
+    return settings
+
+
 # -- files and destruction ----------------------------------------------------------------
 
 _PSEUDO_DEVICES = {
@@ -407,15 +512,17 @@ def is_device(canon: str) -> bool:
     )
 
 
-def _write(sh: Shell, path: str) -> None:
-    canon = sh.file("writes_file", path)
-    if canon is not None and is_device(canon):
-        sh.add("destructive", "disk_overwrite", canon)
+def _write(sh: Shell, path: str, *, named: bool = False) -> None:
+    """``named``: a name the program makes (from a URL), not a shell word: not a pattern."""
+    for canon in sh.paths(path, pattern=not named):
+        sh.add("writes_file", canon)
+        if is_device(canon):
+            sh.add("destructive", "disk_overwrite", canon)
 
 
 def _destroy(sh: Shell, kind: str, path: str | None) -> None:
-    canon = sh.path(path) if path is not None else None
-    sh.add("destructive", kind, canon or "")
+    for canon in (sh.paths(path) if path is not None else []) or [""]:
+        sh.add("destructive", kind, canon)
 
 
 @_program("rm")
@@ -785,36 +892,6 @@ _READERS: dict[str, _Reader] = {
         program_options=("--from-file", "--expression"),
         file_options=("--from-file",),
     ),
-    "openssl": _Reader(),
-    "gpg": _Reader(
-        "oruk",
-        (
-            "output",
-            "recipient",
-            "local-user",
-            "default-key",
-            "homedir",
-            "passphrase",
-            "passphrase-file",
-            "keyring",
-            "trust-model",
-            "cipher-algo",
-            "digest-algo",
-            "compress-algo",
-            "default-recipient",
-            "encrypt-to",
-            "hidden-recipient",
-            "keyserver",
-            "status-fd",
-            "logger-fd",
-            "passphrase-fd",
-            "command-fd",
-            "comment",
-            "set-filename",
-        ),
-        file_options=("--passphrase-file",),
-        write_options=("-o", "--output"),
-    ),
     "file": _Reader(
         "mfFeP",
         ("magic-file", "files-from", "separator", "exclude", "parameter"),
@@ -854,6 +931,8 @@ def _reader(base: str, args: list[str | None], sh: Shell) -> None:
         optional_short="i" if base == "sed" else "",
     )
     ops = list(opts.operands)
+    if base == "yq" and ops[:1] in (["eval"], ["e"], ["eval-all"], ["ea"]):
+        ops = ops[1:]  # yq 4's command: the expression follows
     program: str | None = None
     program_popped = spec.program_first and not opts.has(*spec.program_options) and bool(ops)
     if program_popped:
@@ -919,6 +998,166 @@ def _jq_args(args: list[str | None], sh: Shell) -> list[str | None]:
         out.append(a)
         i += 1
     return out
+
+
+# -- openssl, gpg -------------------------------------------------------------------------------
+
+# openssl options (one dash or two) whose value is a file read, a file written, or anything else;
+# every other option is a flag. Options end at the first operand.
+_OPENSSL_READS = frozenset(
+    """in key inkey CA CAkey CAfile CApath CAserial cert certfile chainCAfile CRL CRLfile conf
+    config data dcert dkey extfile kfile keyfile paramfile peerkey prverify psk_session
+    queryfile recip revoke sess_in sigfile signature signer spkac ss_cert trusted untrusted
+    verifyCAfile""".split()  # noqa: SIM905
+)
+_OPENSSL_WRITES = frozenset(
+    {"out", "keyout", "writerand", "sess_out", "keylogfile", "msgfile", "outdir"}
+)
+_OPENSSL_VALUES = frozenset(
+    """passin passout pass inform outform keyform certform CAform CAkeyform CRLform crlform days
+    set_serial subj addext extensions reqexts newkey pkeyopt sigopt vfyopt name section engine
+    provider provider-path propquery cipher ciphersuites connect proxy servername host port
+    accept url xoflen mac macopt hmac k K iv S md macalg caname purpose verify_hostname
+    verify_email verify_ip verify_depth policy attime auth_level nameopt certopt reqopt
+    checkhost checkemail checkip ext keyopt algorithm starttls xmpphost alpn nextprotoneg psk
+    psk_identity srpuser srppass dane_tlsa_domain dane_tlsa_rrdata ssl_config startdate enddate
+    copy_extensions crldays crlhours crlsec rand digest tsa_section bufsize dateopt not_before
+    not_after""".split()  # noqa: SIM905
+)
+_OPENSSL_DIGESTS = (
+    r"dgst|md[245]|mdc2|sha(?:1|224|256|384|512(?:-2(?:24|56))?)|sha3-\d+|shake\d+|blake2[bs]\d*"
+    r"|sm3|rmd160|ripemd(?:160)?"
+)
+# subcommands whose operands are files read: the digests, `verify CERT…`, `storeutl FILE`
+_OPENSSL_FILE_OPERANDS = _OPENSSL_DIGESTS + "|verify|storeutl"
+
+
+@_program("openssl")
+def _openssl(base: str, args: list[str | None], sh: Shell) -> None:
+    """``openssl COMMAND [OPTIONS] [OPERANDS]``: files are option values (``-in``, ``-key``,
+    ``-passin file:…`` read, ``-out`` writes); operands are files only for the digests,
+    ``verify`` and ``storeutl``; ``s_client``/``s_time -connect`` and ``ocsp -url`` contact."""
+    from policyc.normalize.network import host_facts, url_facts
+
+    if not args or args[0] is None:
+        return
+    sub = args[0]
+    digest = re.fullmatch(_OPENSSL_DIGESTS, sub)
+    reads = _OPENSSL_READS | ({"sign", "verify"} if digest else set())
+    values = _OPENSSL_VALUES | reads | _OPENSSL_WRITES
+    sends = sub == "s_client"
+    found: list[tuple[str, str | None]] = []
+    i = 1
+    while i < len(args):
+        a = args[i]
+        if a is None or a == "-" or not a.startswith("-"):
+            break
+        i += 1
+        if a == "--":
+            break
+        name = a.lstrip("-")
+        value = None
+        if name in values:
+            value = args[i] if i < len(args) else None
+            i += 1
+        found.append((name, value))
+    operands = args[i:]
+    for name, value in found:
+        if value is None or value == "-":
+            continue
+        if name in reads:
+            sh.file("reads_file", value)
+        elif name in _OPENSSL_WRITES:
+            _write(sh, value)
+        elif name in ("passin", "passout", "pass") and value.startswith("file:"):
+            sh.file("reads_file", value[5:])
+        elif name in ("connect", "proxy", "host"):
+            host_facts(value, sh.facts, upload=sends and name != "host")
+        elif name == "url":
+            url_facts(value, sh.facts)
+    if re.fullmatch(_OPENSSL_FILE_OPERANDS, sub):
+        for f in _literal(operands):
+            if "://" not in f and f != "-":
+                sh.file("reads_file", f)
+    elif sub in ("s_client", "s_time") and operands and operands[0] is not None:
+        host_facts(operands[0], sh.facts, upload=sends)
+
+
+# gpg commands whose operands are key or user ids (or, for the last ones, other values), not
+# files
+_GPG_KEY_COMMANDS = frozenset(
+    """-k -K --list-keys --list-public-keys --list-secret-keys --list-signatures --list-sigs
+    --check-signatures --check-sigs --fingerprint --delete-keys --delete-key
+    --delete-secret-keys --delete-secret-key --delete-secret-and-public-keys
+    --delete-secret-and-public-key --export --export-secret-keys --export-secret-subkeys
+    --export-ssh-key --send-keys --send-key --recv-keys --recv-key --receive-keys --search-keys
+    --search-key --refresh-keys --locate-keys --locate-external-keys --edit-key --sign-key
+    --lsign-key --quick-sign-key --quick-lsign-key --quick-revoke-sig --quick-add-uid
+    --quick-revoke-uid --quick-set-primary-uid --quick-add-key --quick-set-expire --quick-gen-key
+    --quick-generate-key --gen-revoke --generate-revocation --desig-revoke
+    --generate-designated-revocation --tofu-policy --change-passphrase --passwd --fetch-keys
+    --gen-random --gen-prime --list-config --card-edit --card-status --gen-key --generate-key
+    --full-gen-key --full-generate-key --version --help""".split()  # noqa: SIM905
+)
+_GPG_VALUES = (
+    "output", "recipient", "local-user", "default-key", "homedir", "passphrase",
+    "passphrase-file", "keyring", "secret-keyring", "primary-keyring", "trust-model",
+    "cipher-algo", "digest-algo", "compress-algo", "default-recipient", "encrypt-to",
+    "hidden-recipient", "recipient-file", "hidden-recipient-file", "keyserver",
+    "keyserver-options", "status-fd", "logger-fd", "passphrase-fd", "command-fd", "attribute-fd",
+    "comment", "set-filename", "sig-notation", "cert-notation", "set-notation", "trusted-key",
+    "default-sig-expire", "default-cert-expire", "cert-digest-algo", "s2k-digest-algo",
+    "s2k-cipher-algo", "s2k-mode", "s2k-count", "personal-cipher-preferences",
+    "personal-digest-preferences", "personal-compress-preferences", "compress-level",
+    "bzip2-compress-level", "options", "max-output", "pinentry-mode", "export-options",
+    "import-options", "list-options", "verify-options", "auto-key-locate", "faked-system-time",
+    "override-session-key", "trustdb-name", "agent-program", "dirmngr-program", "weak-digest",
+    "sender", "photo-viewer", "exec-path", "charset", "display-charset", "input-size-hint",
+    "known-notation", "request-origin", "compliance", "logger-file", "log-file", "key-origin",
+    "set-policy-url", "sig-policy-url", "cert-policy-url", "sig-keyserver-url",
+    "default-preference-list", "group", "min-cert-level", "completes-needed",
+    "marginals-needed", "max-cert-depth", "tofu-default-policy", "default-new-key-algo",
+    "ask-cert-level", "default-cert-level", "try-secret-key",
+)  # fmt: skip
+
+
+@_program("gpg", "gpg2")
+def _gpg(base: str, args: list[str | None], sh: Shell) -> None:
+    """Operands are files read, except for the commands that take key or user ids
+    (``--list-keys alice``, ``--recv-keys ID``); ``--print-md ALGO FILE…`` reads its files;
+    ``--keyserver`` is contacted (sent keys by ``--send-keys``); ``--fetch-keys URL…``."""
+    from policyc.normalize.network import url_facts
+
+    opts = gnu_options(
+        args,
+        short_values="oruRfFNz",
+        long_values=_GPG_VALUES,
+        aliases={"--output": "-o", "--recipient-file": "-f", "--hidden-recipient-file": "-F"},
+    )
+    reads = ("--passphrase-file", "-f", "-F", "--keyring", "--secret-keyring",
+             "--primary-keyring", "--options")  # fmt: skip
+    for f in _literal(opts.values(*reads)):
+        if f != "-":
+            sh.file("reads_file", f)
+    for f in _literal(opts.values("-o", "--log-file", "--logger-file")):
+        if f != "-":
+            _write(sh, f)
+    for viewer in opts.values("--photo-viewer"):
+        if viewer is not None:
+            sh.text(viewer)
+    ops = list(opts.operands)
+    for server in opts.values("--keyserver"):
+        _first_host(sh, base, server, upload=opts.has("--send-keys", "--send-key"))
+    if opts.has("--fetch-keys"):
+        for url in _literal(ops):
+            url_facts(url, sh.facts)
+    if opts.has("--print-md"):
+        ops = ops[1:]  # the digest algorithm comes first
+    elif opts.has(*_GPG_KEY_COMMANDS):
+        ops = []
+    for f in _literal(ops):
+        if f != "-":
+            sh.file("reads_file", f)
 
 
 # -- network --------------------------------------------------------------------------------
@@ -1007,72 +1246,584 @@ def _scp(base: str, args: list[str | None], sh: Shell) -> None:
                     sh.file("reads_file", a)
 
 
-_CURL_VALUES = (
-    "output", "upload-file", "data", "data-raw", "data-binary", "data-urlencode", "data-ascii",
-    "form", "form-string", "json", "config", "header", "user", "request", "url", "cookie",
-    "cookie-jar", "user-agent", "referer", "proxy", "cert", "key", "cacert", "output-dir",
-    "dump-header", "trace", "trace-ascii", "stderr", "write-out", "max-time", "connect-timeout",
-    "resolve", "connect-to", "retry", "interface", "range", "oauth2-bearer", "netrc-file",
-)  # fmt: skip
+# -- HTTP clients -------------------------------------------------------------------------------
+
+# curl's options that take a value (``curl --help all``, and newer ones), and its flags: both
+# are needed to read an abbreviated long option as curl does (``--outp`` is ambiguous)
+_CURL_VALUES = tuple(
+    """abstract-unix-socket alt-svc aws-sigv4 cacert capath cert cert-type ciphers config
+    connect-timeout connect-to continue-at cookie cookie-jar create-file-mode crlfile curves data
+    data-ascii data-binary data-raw data-urlencode delegation dns-interface dns-ipv4-addr
+    dns-ipv6-addr dns-servers doh-url dump-header ech egd-file engine etag-compare etag-save
+    expect100-timeout form form-string ftp-account ftp-alternative-to-user ftp-method ftp-port
+    ftp-ssl-ccc-mode happy-eyeballs-timeout-ms header hostpubmd5 hostpubsha256 hsts interface
+    ip-tos ipfs-gateway json keepalive-cnt keepalive-time key key-type knownhosts krb libcurl
+    limit-rate local-port login-options mail-auth mail-from mail-rcpt max-filesize max-redirs
+    max-time netrc-file noproxy oauth2-bearer output output-dir parallel-max pass pinnedpubkey
+    preproxy proto proto-default proto-redir proxy proxy-cacert proxy-capath proxy-cert
+    proxy-cert-type proxy-ciphers proxy-crlfile proxy-header proxy-key proxy-key-type proxy-pass
+    proxy-pinnedpubkey proxy-service-name proxy-tls13-ciphers proxy-tlsauthtype
+    proxy-tlspassword proxy-tlsuser proxy-user proxy1.0 pubkey quote random-file range rate
+    referer request request-target resolve retry retry-delay retry-max-time sasl-authzid
+    service-name sigalgs socks4 socks4a socks5 socks5-gssapi-service socks5-hostname
+    speed-limit speed-time ssl-sessions stderr telnet-option tftp-blksize time-cond tls-max
+    tls13-ciphers tlsauthtype tlspassword tlsuser trace trace-ascii trace-config unix-socket
+    upload-file upload-flags url url-query user user-agent variable vlan-priority
+    write-out""".split()  # noqa: SIM905
+)
+_CURL_FLAGS = tuple(
+    """anyauth append basic ca-native cert-status compressed compressed-ssh create-dirs crlf
+    digest disable disable-eprt disable-epsv disallow-username-in-url doh-cert-status
+    doh-insecure dump-ca-embed fail fail-early fail-with-body false-start follow form-escape
+    ftp-create-dirs ftp-pasv ftp-pret ftp-skip-pasv-ip ftp-ssl-ccc ftp-ssl-control get globoff
+    haproxy-clientip haproxy-protocol head help http0.9 http1.0 http1.1 http2
+    http2-prior-knowledge http3 http3-only ignore-content-length include insecure ipv4 ipv6
+    junk-session-cookies list-only location location-trusted mail-rcpt-allowfails manual
+    metalink mptcp negotiate netrc netrc-optional next no-alpn no-buffer no-clobber no-keepalive
+    no-npn no-progress-meter no-sessionid ntlm ntlm-wb out-null parallel parallel-immediate
+    path-as-is post301 post302 post303 progress-bar proxy-anyauth proxy-basic proxy-ca-native
+    proxy-digest proxy-http2 proxy-insecure proxy-negotiate proxy-ntlm proxy-ssl-allow-beast
+    proxy-ssl-auto-client-cert proxy-tlsv1 proxytunnel raw remote-header-name remote-name
+    remote-name-all remote-time remove-on-error retry-all-errors retry-connrefused sasl-ir
+    show-error silent skip-existing socks5-basic socks5-gssapi socks5-gssapi-nec ssl
+    ssl-allow-beast ssl-auto-client-cert ssl-no-revoke ssl-reqd ssl-revoke-best-effort sslv2
+    sslv3 styled-output suppress-connect-headers tcp-fastopen tcp-nodelay tftp-no-options tlsv1
+    tlsv1.0 tlsv1.1 tlsv1.2 tlsv1.3 tr-encoding trace-ids trace-time use-ascii verbose version
+    xattr""".split()  # noqa: SIM905
+)
+_CURL_ALIASES = {
+    "--output": "-o", "--remote-name": "-O", "--upload-file": "-T", "--form": "-F",
+    "--config": "-K", "--dump-header": "-D", "--cookie-jar": "-c", "--cookie": "-b",
+    "--data": "-d", "--proxy": "-x", "--request": "-X", "--remote-header-name": "-J",
+    "--globoff": "-g", "--cert": "-E",
+}  # fmt: skip
+_CURL_UPLOADS = ("-d", "--data-ascii", "--data-binary", "--data-raw", "--data-urlencode",
+                 "--json", "-F", "--form-string", "-T")  # fmt: skip
+_CURL_PROXIES = ("-x", "--preproxy", "--proxy1.0", "--socks4", "--socks4a", "--socks5",
+                 "--socks5-hostname")  # fmt: skip
+_CURL_READS = ("-T", "--netrc-file", "--etag-compare", "--key", "--cacert", "--crlfile",
+               "--proxy-key", "--proxy-cacert", "--proxy-crlfile")  # fmt: skip
+_CURL_WRITES = ("-D", "-c", "--trace", "--trace-ascii", "--stderr", "--libcurl", "--etag-save",
+                "--hsts", "--alt-svc")  # fmt: skip
+
+
+def _curl_expanded(args: list[str | None]) -> list[str | None]:
+    """``--expand-NAME VALUE`` (curl 8.3) is ``--NAME VALUE`` with ``{{variables}}`` replaced at
+    run time: such a value is computed."""
+    out: list[str | None] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a is None or not a.startswith("--expand-"):
+            out.append(a)
+            if a == "--":
+                return out + args[i:]
+            continue
+        name, eq, value = a.removeprefix("--expand-").partition("=")
+        v = value if eq else (args[i] if i < len(args) else None)
+        i += 0 if eq else 1
+        out += ["--" + name, None if v is None or "{{" in v else v]
+    return out
+
+
+def _at_file(value: str) -> str | None:
+    """The file of ``name@file`` (``--data-urlencode``, ``--variable``): an ``@`` before any
+    ``=``; None for none or stdin."""
+    at = value.find("@")
+    eq = value.find("=")
+    if at < 0 or 0 <= eq < at:
+        return None
+    path = value[at + 1 :]
+    return path if path not in ("", "-") else None
+
+
+def _http_proxy(sh: Shell, prog: str, proxy: str | None, *, upload: bool) -> None:
+    from policyc.normalize.network import host_facts
+
+    if proxy is None:
+        sh.add("unresolved", "url", f"a proxy of {prog} is computed at run time")
+    elif proxy:
+        host_facts(proxy, sh.facts, upload=upload)
+
+
+_CURL_CONNECT_TO = re.compile(r"(\[[^\]]*\]|[^:]*):([^:]*):(\[[^\]]*\]|[^:]*)(?::.*)?")
+_CURL_RESOLVE = re.compile(r"[+-]?(\[[^\]]*\]|[^:]*):([^:]*):(.*)")
+
+
+def _curl_connects(sh: Shell, value: str | None, pattern: re.Pattern[str], *, upload: bool) -> None:
+    """``--connect-to HOST1:PORT1:HOST2:PORT2`` and ``--resolve HOST:PORT:ADDRESS[,ADDRESS…]``
+    send the connection to another host than the URL's."""
+    from policyc.normalize.network import host_facts
+
+    if value is None:
+        sh.add("unresolved", "url", "a host curl connects to is computed at run time")
+        return
+    m = pattern.fullmatch(value)
+    for target in m.group(3).split(",") if m else []:
+        if target.strip("[]"):
+            host_facts(target, sh.facts, upload=upload)
 
 
 @_program("curl")
 def _curl(base: str, args: list[str | None], sh: Shell) -> None:
-    from policyc.normalize.network import command_network_facts
+    from policyc.normalize.network import (
+        UPLOAD_METHODS,
+        curl_globs,
+        curl_scheme,
+        url_facts,
+        url_file_name,
+    )
 
-    command_network_facts(base, _literal(args), sh.facts)
     opts = gnu_options(
-        args,
-        short_values="odTFKHuXAeEbcrxCwmyYzQtUDzP",
+        _curl_expanded(args),
+        short_values="AbcCdDeEFHKmoPQrtTuUwxXyYz",
         long_values=_CURL_VALUES,
-        aliases={"--output": "-o", "--upload-file": "-T", "--form": "-F", "--config": "-K",
-                 "--dump-header": "-D", "--cookie-jar": "-c", "--data": "-d"},
-    )  # fmt: skip
-    for a in _literal(opts.values("-o", "-D", "-c", "--trace", "--trace-ascii", "--stderr")):
+        long_names=_CURL_VALUES + _CURL_FLAGS,
+        aliases=_CURL_ALIASES,
+    )
+    upload = opts.has(*_CURL_UPLOADS) or any(
+        m is None or m.upper() in UPLOAD_METHODS for m in opts.values("-X")
+    )
+    out_dir = next(reversed(_literal(opts.values("--output-dir"))), "")
+    for a in _literal(opts.values("-o")):
+        if a != "-":
+            _write(sh, posixpath.join(out_dir, a) if not a.startswith("~") else a)
+    for a in _literal(opts.values(*_CURL_WRITES)):
         if a != "-":
             _write(sh, a)
-    for a in _literal(opts.values("-T", "-K", "--netrc-file")):
-        if a != "-" and a != ".":
+    for a in _literal(opts.values(*_CURL_READS)):
+        if a not in ("-", "."):
             sh.file("reads_file", a)
-    data = ("-d", "--data-binary", "--data-urlencode", "--data-ascii", "--json")
-    for a in _literal(opts.values(*data)):
-        name = a.split("=", 1)[1] if "=" in a and not a.startswith("@") else a
-        if name.startswith("@") and name[1:] not in ("", "-"):
-            sh.file("reads_file", name[1:])
+    for a in _literal(opts.values("-E", "--proxy-cert")):  # CERTIFICATE[:PASSWORD]
+        if a and not a.startswith("pkcs11:"):
+            sh.file("reads_file", a.split(":", 1)[0])
+    for a in _literal(opts.values("-b")):  # a file unless it holds a cookie (name=value)
+        if a and "=" not in a and a != "-":
+            sh.file("reads_file", a)
+    for a in _literal(opts.values("-d", "--data-ascii", "--data-binary", "--json")):
+        if a.startswith("@") and a[1:] not in ("", "-"):
+            sh.file("reads_file", a[1:])
+    for a in _literal(opts.values("--data-urlencode", "--variable")):
+        path = _at_file(a)
+        if path is not None:
+            sh.file("reads_file", path)
     for a in _literal(opts.values("-F")):
         value = a.split("=", 1)[-1]
-        if value[:1] in "@<" and value[1:].split(";", 1)[0] not in ("", "-"):
-            sh.file("reads_file", value[1:].split(";", 1)[0])
+        quoted = value[1:2] == '"'  # name=@"file;with;semicolons";type=…
+        path = value[2:].split('"', 1)[0] if quoted else value[1:].split(";", 1)[0]
+        if value[:1] in ("@", "<") and path not in ("", "-"):
+            sh.file("reads_file", path)
+    for config in opts.values("-K"):
+        if config is not None and config != "-":
+            sh.file("reads_file", config)
+        where = "stdin" if config == "-" else f"the file {config}" if config else "a file"
+        sh.add("unresolved", "url", f"curl reads options from {where}, which are not seen")
+    for proxy in opts.values(*_CURL_PROXIES):
+        _http_proxy(sh, base, proxy, upload=upload)
+    for target in opts.values("--connect-to"):
+        _curl_connects(sh, target, _CURL_CONNECT_TO, upload=upload)
+    for target in opts.values("--resolve"):
+        _curl_connects(sh, target, _CURL_RESOLVE, upload=upload)
+    for service in _literal(opts.values("--doh-url", "--ipfs-gateway")):
+        url_facts(service, sh.facts)
+    default = next(reversed(_literal(opts.values("--proto-default"))), None)
+    remote_names = opts.has("-O", "--remote-name-all")
+    for url in [*opts.values("--url"), *opts.operands]:
+        if url is None:
+            sh.add("unresolved", "url", "a URL of curl is computed at run time")
+            continue
+        urls = [url] if opts.has("-g") else curl_globs(url)
+        if urls is None:
+            sh.add("unresolved", "url", f"curl expands the URL pattern {url!r} at run time")
+            continue
+        for u in urls:
+            scheme = curl_scheme(u, default)
+            url_facts(u, sh.facts, upload=upload, default_scheme=scheme)
+            name = url_file_name(u, scheme) if remote_names else ""
+            if name:
+                _write(sh, posixpath.join(out_dir, name), named=True)
+    if remote_names and opts.has("-J"):
+        sh.add("unresolved", "path", "curl -J writes a file named by the server's reply")
+
+
+_WGET_VALUES = tuple(
+    """accept accept-regex append-output backups base bind-address bind-dns-address body-data
+    body-file ca-certificate ca-directory certificate certificate-type ciphers compression config
+    connect-timeout crl-file cut-dirs default-page directory-prefix dns-servers dns-timeout
+    domains egd-file exclude-directories exclude-domains execute follow-tags ftp-password
+    ftp-user header hsts-file http-password http-user ignore-tags include-directories input-file
+    input-metalink level limit-rate load-cookies local-encoding max-redirect method
+    metalink-index output-document output-file password pinnedpubkey post-data post-file
+    prefer-family preferred-location private-key private-key-type progress proxy-password
+    proxy-user quota random-file read-timeout referer regex-type reject reject-regex
+    rejected-log remote-encoding report-speed restrict-file-names retry-on-http-error
+    save-cookies secure-protocol start-pos timeout tries use-askpass user user-agent wait
+    waitretry warc-dedup warc-file warc-header warc-max-size warc-tempdir""".split()  # noqa: SIM905
+)
+_WGET_FLAGS = tuple(
+    """adjust-extension ask-password auth-no-challenge background backup-converted cache
+    check-certificate clobber content-disposition content-on-error continue convert-file-only
+    convert-links cookies debug delete-after directories dns-cache follow-ftp force-directories
+    force-html ftps-clear-data-connection ftps-fallback-to-ftp ftps-implicit ftps-resume-ssl glob
+    help host-directories hsts http-keep-alive https-only if-modified-since ignore-case
+    ignore-length inet4-only inet6-only iri keep-badhash keep-session-cookies metalink-over-http
+    mirror netrc no-cache no-check-certificate no-clobber no-config no-cookies no-directories
+    no-dns-cache no-glob no-hsts no-host-directories no-http-keep-alive no-if-modified-since
+    no-iri no-netrc no-parent no-passive-ftp no-proxy no-remove-listing
+    no-use-server-timestamps no-verbose no-warc-compression no-warc-digests no-warc-keep-log
+    page-requisites parent passive-ftp preserve-permissions protocol-directories proxy quiet
+    random-wait recursive relative remove-listing retr-symlinks retry-connrefused save-headers
+    server-response show-progress span-hosts spider strict-comments timestamping
+    trust-server-names unlink use-server-timestamps verbose version warc-cdx xattr""".split()  # noqa: SIM905
+)
+_WGET_ALIASES = {
+    "--output-document": "-O", "--output-file": "-o", "--append-output": "-a",
+    "--input-file": "-i", "--directory-prefix": "-P", "--execute": "-e", "--recursive": "-r",
+    "--mirror": "-m", "--page-requisites": "-p", "--force-directories": "-x",
+}  # fmt: skip
+# .wgetrc commands (`-e command`) that are options read above, by their name without `_`/`-`
+_WGETRC = {
+    "outputdocument": "--output-document", "logfile": "--output-file", "input": "--input-file",
+    "dirprefix": "--directory-prefix", "postdata": "--post-data", "postfile": "--post-file",
+    "bodydata": "--body-data", "bodyfile": "--body-file", "method": "--method",
+    "useaskpass": "--use-askpass", "savecookies": "--save-cookies", "recursive": "--recursive",
+    "mirror": "--mirror", "pagerequisites": "--page-requisites",
+    "contentdisposition": "--content-disposition", "trustservernames": "--trust-server-names",
+}  # fmt: skip
+_WGETRC_PROXIES = ("httpproxy", "httpsproxy", "ftpproxy")
+
+
+def _wget_options(args: list[str | None]) -> Options:
+    return gnu_options(
+        args,
+        short_values="aABDeiIlnoOPQRtTUwX",
+        long_values=_WGET_VALUES,
+        long_names=_WGET_VALUES + _WGET_FLAGS,
+        aliases=_WGET_ALIASES,
+    )
 
 
 @_program("wget")
 def _wget(base: str, args: list[str | None], sh: Shell) -> None:
-    from policyc.normalize.network import command_network_facts
+    from policyc.normalize.network import UPLOAD_METHODS, url_facts, url_file_name
 
-    command_network_facts(base, _literal(args), sh.facts)
-    opts = gnu_options(
-        args,
-        short_values="OoaiPeTtUwQlDAR",
-        long_values=("output-document", "output-file", "append-output", "input-file",
-                     "directory-prefix", "post-file", "body-file", "post-data", "body-data",
-                     "header", "user-agent", "execute", "tries", "timeout", "wait", "quota",
-                     "level", "domains", "accept", "reject", "user", "password", "method"),
-        aliases={"--output-document": "-O", "--output-file": "-o", "--append-output": "-a",
-                 "--input-file": "-i"},
-    )  # fmt: skip
-    for a in _literal(opts.values("-O", "-o", "-a")):
+    opts = _wget_options(args)
+    extra: list[str | None] = []
+    proxies: list[str | None] = []
+    for command in opts.values("-e"):
+        if command is None:
+            sh.add("unresolved", "url", "wget -e runs a .wgetrc command computed at run time")
+            continue
+        key, _, value = command.partition("=")
+        key = key.strip().replace("_", "").replace("-", "").lower()
+        value = value.strip()
+        if key in _WGETRC_PROXIES:
+            proxies.append(value)
+        elif key in _WGETRC and _WGETRC[key][2:] in _WGET_VALUES:
+            extra += [_WGETRC[key], value]
+        elif key in _WGETRC and value.lower() in ("on", "1", "yes", "true"):
+            extra.append(_WGETRC[key])
+    if extra:
+        opts = _wget_options([*extra, *args])
+    upload = opts.has("--post-data", "--post-file", "--body-data", "--body-file") or any(
+        m is None or m.upper() in UPLOAD_METHODS for m in opts.values("--method")
+    )
+    for proxy in proxies:
+        _http_proxy(sh, base, proxy, upload=upload)
+    documents = opts.values("-O")
+    for a in _literal(documents):
         if a != "-":
             _write(sh, a)
-    for a in _literal(opts.values("-i", "--post-file", "--body-file")):
+    for a in _literal(opts.values("-o", "-a", "--save-cookies", "--rejected-log", "--hsts-file")):
+        if a != "-":
+            _write(sh, a)
+    reads = ("-i", "--post-file", "--body-file", "--load-cookies", "--config", "--certificate",
+             "--private-key", "--ca-certificate", "--crl-file", "--input-metalink")  # fmt: skip
+    for a in _literal(opts.values(*reads)):
         if a != "-":
             sh.file("reads_file", a)
+    for what, names in (("URLs", ("-i", "--input-metalink")), ("options", ("--config",))):
+        for source in opts.values(*names):
+            where = "stdin" if source == "-" else f"the file {source}" if source else "a file"
+            sh.add("unresolved", "url", f"wget reads {what} from {where}, which are not seen")
+    for askpass in opts.values("--use-askpass"):
+        sh.words([askpass])
+    prefix = next(reversed(_literal(opts.values("-P"))), "")
+    no_dirs = opts.has("--no-directories") or "d" in opts.values("-n")
+    no_host = no_dirs or opts.has("--no-host-directories") or "H" in opts.values("-n")
+    tree = opts.has("-r", "-m", "-p", "-x")
+    named = not documents and not opts.has("--spider")
+    for url in opts.operands:
+        if url is None:
+            sh.add("unresolved", "url", "a URL of wget is computed at run time")
+            continue
+        url_facts(url, sh.facts, upload=upload)
+        if named and tree:
+            host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+            where = posixpath.join(prefix, "" if no_host else host) or "."
+            _write(sh, where)
+            sh.add("unresolved", "path", f"wget writes files below {where} named at run time")
+        elif named:
+            name = url_file_name(url, "http", query=True) or "index.html"
+            _write(sh, posixpath.join(prefix, name), named=True)
+    if named and opts.has("--content-disposition", "--trust-server-names"):
+        sh.add("unresolved", "path", "wget names the file it writes from the server's reply")
 
 
-@_program("http", "https", "xh", "nc", "ncat", "telnet", "ftp", "mosh")
-def _network(base: str, args: list[str | None], sh: Shell) -> None:
-    from policyc.normalize.network import command_network_facts
+_HTTP_METHODS = frozenset(
+    {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "QUERY"}
+)
+_HTTPIE_VALUES = (
+    "auth", "auth-type", "output", "print", "style", "history-print", "session",
+    "session-read-only", "verify", "cert", "cert-key", "cert-key-pass", "proxy", "timeout",
+    "max-redirects", "max-headers", "pretty", "format-options", "response-charset",
+    "response-mime", "ssl", "ciphers", "boundary", "default-scheme", "unix-socket", "raw",
+    "bearer", "resolve", "interface", "http-version", "generate", "method",
+)  # fmt: skip
+# request item separators, the longer first where one starts another
+_HTTPIE_SEPARATORS = (":=@", "==@", "=@", ":@", ":=", "==", "=", "@", ":")
+_HTTPIE_DATA = {":=@", "=@", ":=", "=", "@"}  # items that are sent in the body
+_HTTPIE_FILES = {":=@", "==@", "=@", ":@", "@"}  # items whose value is a file read
 
-    command_network_facts(base, _literal(args), sh.facts)
+
+def _httpie_item(item: str) -> tuple[str, str] | None:
+    """The separator and value of an HTTPie request item (the first separator not escaped by
+    ``\\``), or None when the word has none."""
+    k = 0
+    while k < len(item):
+        if item[k] == "\\":
+            k += 2
+            continue
+        for sep in _HTTPIE_SEPARATORS:
+            if item.startswith(sep, k):
+                return sep, item[k + len(sep) :]
+        k += 1
+    return None
+
+
+@_program("http", "https", "xh", "xhs")
+def _httpie(base: str, args: list[str | None], sh: Shell) -> None:
+    """HTTPie and xh: ``PROG [OPTIONS] [METHOD] URL [ITEM…]``."""
+    from policyc.normalize.network import UPLOAD_METHODS, url_facts, url_file_name
+
+    opts = gnu_options(
+        args,
+        short_values="aAopsP",
+        long_values=_HTTPIE_VALUES,
+        aliases={"--output": "-o", "--download": "-d", "--ignore-stdin": "-I"},
+    )
+    ops = opts.operands
+    if len(ops) >= 2 and ops[0] is not None and re.fullmatch(r"[A-Za-z]+", ops[0]):
+        method: str | None = ops[0].upper()
+        urls, items = [ops[1]], ops[2:]
+        if method not in _HTTP_METHODS:  # `http localhost a=1`: also as xh reads it
+            second = _httpie_item(ops[1]) if ops[1] is not None else None
+            urls, items = ([ops[0]] if second else [ops[0], ops[1]]), ops[1:]
+    else:
+        method, urls, items = None, ops[:1], ops[1:]
+    upload = (
+        method in UPLOAD_METHODS
+        or opts.has("--raw")
+        or any(m is None or m.upper() in UPLOAD_METHODS for m in opts.values("--method"))
+        or (sh.stdin is not None and not opts.has("-I"))
+    )
+    for item in items:
+        parsed = _httpie_item(item) if item is not None else ("=", "")
+        if parsed is None:
+            continue
+        sep, value = parsed
+        upload = upload or sep in _HTTPIE_DATA
+        if sep in _HTTPIE_FILES and value.split(";", 1)[0] not in ("", "-"):
+            sh.file("reads_file", value.split(";", 1)[0])
+    for out in _literal(opts.values("-o")):
+        _write(sh, out)
+    for proxy in opts.values("--proxy"):  # PROTOCOL:URL
+        _http_proxy(sh, base, None if proxy is None else proxy.partition(":")[2], upload=upload)
+    if opts.has("--offline"):
+        return
+    scheme = next(reversed(_literal(opts.values("--default-scheme"))), None)
+    scheme = scheme or ("https" if base in ("https", "xhs") or opts.has("--https") else "http")
+    for url in urls:
+        if url is None:
+            sh.add("unresolved", "url", f"a URL of {base} is computed at run time")
+            continue
+        if url.startswith(":"):  # `:3000/x` is localhost:3000/x
+            url = "localhost" + (url if url[1:2] not in ("", "/") else url[1:])
+        url_facts(url, sh.facts, upload=upload, default_scheme=scheme)
+        if opts.has("-d") and not opts.values("-o"):
+            name = url_file_name(url, scheme)
+            if name:
+                _write(sh, name, named=True)
+    if opts.has("-d") and not opts.values("-o"):
+        sh.add("unresolved", "path", f"{base} --download names the file it writes from the reply")
+
+
+# -- netcat, telnet, ftp, mosh -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Netcat:
+    """How one netcat reads its options."""
+
+    flags: str  # short options without a value
+    values: str  # short options that take one
+    proxy: tuple[str, ...] = ()  # options naming a proxy host
+    program: tuple[str, ...] = ()  # options naming a program run on the connection
+    script: tuple[str, ...] = ()  # options giving shell text run on the connection
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+
+
+# `nc` and `netcat` may be any of several programs whose options differ (`-c` is a flag of OpenBSD's
+# and takes shell text in the others): the command line is read as each of them reads it (a
+# reading with an option that program does not have is dropped) and the facts of every reading
+# are given
+_NETCATS = {
+    "openbsd": _Netcat("46cDdFhklNnrStUuvz", "CeHIiKMmOoPpRsTVWwXxZ", proxy=("-x",),
+                       reads=("-C", "-K", "-R", "-Z", "-o")),
+    "debian": _Netcat("46bCDdFhklNnrStUuvZz", "IiMmOPpqsTVWwXx", proxy=("-x",)),
+    "traditional": _Netcat("bCdhklnrtuvz", "ceGgiopqsTw", program=("-e",), script=("-c",),
+                           writes=("-o",)),
+    "ncat": _Netcat("46CUhklntuvz", "cdeGgimopswx", proxy=("--proxy",),
+                    program=("-e", "--exec"), script=("-c", "--sh-exec"),
+                    reads=("--ssl-cert", "--ssl-key", "--ssl-trustfile", "--ssl-crl",
+                           "--allowfile", "--denyfile"),
+                    writes=("-o", "-x", "--output", "--hex-dump")),
+}  # fmt: skip
+_NCAT_VALUES = (
+    "sh-exec", "exec", "lua-exec", "max-conns", "delay", "output", "hex-dump", "idle-timeout",
+    "source-port", "source", "wait", "allow", "allowfile", "deny", "denyfile", "proxy",
+    "proxy-type", "proxy-auth", "proxy-dns", "ssl-cert", "ssl-key", "ssl-trustfile",
+    "ssl-ciphers", "ssl-servername", "ssl-alpn", "ssl-crl",
+)  # fmt: skip
+
+
+_NETCAT_NAMES = {
+    "ncat": ["ncat"], "nc.openbsd": ["openbsd", "debian"], "nc.traditional": ["traditional"],
+}  # fmt: skip
+
+
+def _netcat_readings(base: str, args: list[str | None]) -> list[tuple[_Netcat, Options]]:
+    names = _NETCAT_NAMES.get(base, list(_NETCATS))
+    readings = []
+    for name in names:
+        spec = _NETCATS[name]
+        ncat = name == "ncat"
+        opts = gnu_options(
+            args,
+            short_values=spec.values,
+            long_values=_NCAT_VALUES if ncat else (),
+            aliases={"--listen": "-l", "--unixsock": "-U"} if ncat else {},
+        )
+        known = spec.flags + spec.values
+        valid = all(
+            ncat if n.startswith("--") else n[1:] in known for cands, _ in opts.found for n in cands
+        )
+        readings.append((spec, opts, valid))
+    chosen = [(spec, opts) for spec, opts, valid in readings if valid]
+    return chosen or [(spec, opts) for spec, opts, _ in readings]
+
+
+@_program("nc", "ncat", "netcat", "nc.openbsd", "nc.traditional")
+def _netcat(base: str, args: list[str | None], sh: Shell) -> None:
+    """The host connected to (not in listen mode nor for a Unix socket) is contacted and sent
+    what nc reads; programs and shell text run on the connection (``-e``, ``-c``) read from it."""
+    from policyc.normalize.network import host_facts
+
+    hosts: dict[str | None, None] = {}
+    found: dict[tuple[str, str | None], None] = {}
+    for spec, opts in _netcat_readings(base, args):
+        if opts.operands and not opts.has("-l", "-U"):
+            hosts[opts.operands[0]] = None
+        for kind, names in (("proxy", spec.proxy), ("program", spec.program),
+                            ("script", spec.script), ("reads", spec.reads),
+                            ("writes", spec.writes), ("lua", ("--lua-exec",))):  # fmt: skip
+            for value in opts.values(*names):
+                found[(kind, value)] = None
+    for host in hosts:
+        if host is None:
+            sh.add("unresolved", "url", f"the host {base} connects to is computed at run time")
+        else:
+            host_facts(host, sh.facts, upload=True)
+    connection = Stdin(None, f"the network connection of {base}")
+    for kind, value in found:
+        if kind == "proxy":
+            _http_proxy(sh, base, value, upload=True)
+        elif kind == "program":
+            sh.words(value.split() if value is not None else [None], connection)
+        elif kind == "script" and value is None:
+            sh.add("unresolved", "shell_string", f"{base} -c of text computed at run time")
+        elif kind == "script" and value is not None:
+            sh.text(value, connection)
+        elif kind == "lua":
+            _inline(sh, base)
+            if value is not None:
+                sh.file("reads_file", value)
+        elif kind == "reads" and value is not None:
+            sh.file("reads_file", value)
+        elif kind == "writes" and value is not None:
+            _write(sh, value)
+
+
+def _first_host(sh: Shell, prog: str, host: str | None, *, upload: bool = False) -> None:
+    from policyc.normalize.network import host_facts
+
+    if host is None:
+        sh.add("unresolved", "url", f"the host {prog} connects to is computed at run time")
+    else:
+        host_facts(host, sh.facts, upload=upload)
+
+
+@_program("telnet")
+def _telnet(base: str, args: list[str | None], sh: Shell) -> None:
+    ops = gnu_options(args, short_values="bSXeknl", permute=False).operands
+    if ops:
+        _first_host(sh, base, ops[0])
+
+
+@_program("ftp", "tnftp")
+def _ftp(base: str, args: list[str | None], sh: Shell) -> None:
+    """``ftp HOST [PORT]``, or URLs to fetch; ``-u URL FILE…`` uploads the files."""
+    from policyc.normalize.network import url_facts
+
+    opts = gnu_options(args, short_values="oPrsTqu")
+    uploads = opts.values("-u")
+    for url in uploads:
+        _first_host(sh, base, url, upload=True)
+    ops = opts.operands
+    if uploads:
+        for f in _literal(ops):
+            sh.file("reads_file", f)
+        return
+    if any(o is not None and "://" in o for o in ops):
+        for url in _literal(ops):
+            url_facts(url, sh.facts)
+    elif ops:
+        _first_host(sh, base, ops[0])
+
+
+@_program("mosh")
+def _mosh(base: str, args: list[str | None], sh: Shell) -> None:
+    opts = gnu_options(
+        args,
+        short_values="p",
+        long_values=("client", "server", "ssh", "port", "predict", "family", "bind-server",
+                     "experimental-remote-ip"),
+        permute=False,
+    )  # fmt: skip
+    for ssh in opts.values("--ssh"):
+        if ssh is not None:
+            sh.text(ssh)  # run here, to reach the host
+    if not opts.operands:
+        return
+    host = opts.operands[0]
+    _first_host(sh, base, host)
+    if opts.operands[1:]:
+        where = "a remote host" if host is None else host.rsplit("@", 1)[-1]
+        sh.add(
+            "unresolved", "remote_command", f"mosh runs a command on {where} that is not analysed"
+        )
 
 
 # -- git ------------------------------------------------------------------------------------
@@ -1142,7 +1893,11 @@ class _GitConfig:
     clean_unforced: bool = False  # clean.requireForce=false
 
 
-def _git_setting(sh: Shell, setting: str | None, config: _GitConfig, *, from_env: bool) -> None:
+def _git_setting(
+    sh: Shell, setting: str | None, config: _GitConfig, *, from_env: bool, effects: bool = True
+) -> None:
+    """Apply one ``KEY=VALUE`` setting to ``config``; with ``effects``, also analyse what it makes
+    git run or read."""
     if setting is None:
         sh.add("unresolved", "git_config", "a git setting is computed at run time")
         return
@@ -1151,6 +1906,10 @@ def _git_setting(sh: Shell, setting: str | None, config: _GitConfig, *, from_env
     known: str | None = None if from_env else (value if eq else "true")
     if key.startswith("alias."):
         config.aliases[key[6:].lower()] = known
+    elif not effects and (
+        re.fullmatch(_GIT_UNSEEN_KEYS, key) or re.fullmatch(_GIT_SHELL_KEYS, key)
+    ):
+        pass
     elif re.fullmatch(_GIT_UNSEEN_KEYS, key):
         sh.add("unresolved", "git_config", f"{raw_key} makes git run or read what is not seen")
         if key != "core.hookspath" and known:
@@ -1182,6 +1941,8 @@ def _git_setting(sh: Shell, setting: str | None, config: _GitConfig, *, from_env
 @_program("git")
 def _git(base: str, args: list[str | None], sh: Shell) -> None:
     config = _GitConfig()
+    for setting in _git_environment(sh):  # their effects are analysed by git_environment
+        _git_setting(sh, setting, config, from_env=False, effects=False)
     i = 0
     while i < len(args):
         a = args[i]

@@ -4,6 +4,7 @@ whether a request or command sends data out (upload-like)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,11 +56,15 @@ def registrable_domain(host: str) -> str:
     return str(_psl().privatesuffix(host) or host)
 
 
-def url_facts(url: str, facts: Facts, *, upload: bool = False) -> None:
-    """Facts of one URL; ``upload``: the request sends data to it."""
+def url_facts(
+    url: str, facts: Facts, *, upload: bool = False, default_scheme: str = "http"
+) -> None:
+    """Facts of one URL; ``upload``: the request sends data to it. A URL without ``://`` is
+    read with ``default_scheme`` (``example.com/x`` is ``http://example.com/x``, as curl and
+    wget read it)."""
     text = url.strip()
     if "://" not in text:
-        text = "http://" + text
+        text = default_scheme + "://" + text.removeprefix("//")
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -86,56 +91,98 @@ def url_facts(url: str, facts: Facts, *, upload: bool = False) -> None:
         _add(facts, "uploads_to", host)
 
 
-# -- network commands -----------------------------------------------------------------------
+def host_facts(host: str, facts: Facts, *, upload: bool = False) -> None:
+    """``contacts_host`` (and ``uploads_to``) of a host given alone: ``[user@]host[:port]``, a
+    bracketed IPv6 literal, or a URL; ``unresolved("url")`` when it names no host."""
+    if "://" in host:
+        url_facts(host, facts, upload=upload)
+        return
+    name = host.rsplit("@", 1)[-1]
+    if name.startswith("["):
+        name = name[: name.find("]") + 1] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]  # host:port (a bare IPv6 literal has several colons)
+    canon = canonical_host(name)
+    if canon is None:
+        _add(facts, "unresolved", "url", f"{host!r} names no host that can be resolved")
+        return
+    _add(facts, "contacts_host", canon)
+    if upload:
+        _add(facts, "uploads_to", canon)
 
-_CURL_UPLOAD = {
-    "-d",
-    "--data",
-    "--data-raw",
-    "--data-binary",
-    "--data-urlencode",
-    "-F",
-    "--form",
-    "-T",
-    "--upload-file",
-    "--json",
-}
-_WGET_UPLOAD = {"--post-data", "--post-file", "--body-data", "--body-file"}
+
+_CURL_GUESSES = ("ftp", "dict", "ldap", "imap", "smtp", "pop3")
+
+
+def curl_scheme(url: str, default: str | None = None) -> str:
+    """The scheme curl gives a URL written without one: ``--proto-default``, else guessed from
+    the host's first label (``ftp.example.com`` is ftp), else http."""
+    if default:
+        return default.lower()
+    first = url.rsplit("@", 1)[-1].split(".", 1)[0].lower()
+    return first if first in _CURL_GUESSES and "." in url else "http"
+
+
+_CURL_SET = re.compile(r"\{([^{}]*)\}")
+MAX_GLOB = 64  # URLs one curl pattern may expand to before it is unresolved
+
+
+def curl_globs(url: str) -> list[str] | None:
+    """The URLs a curl URL pattern expands to (``{a,b}`` sets; ``[1-3]`` ranges outside the host
+    leave the host as it is); None when the host holds a range or the pattern is too large."""
+    urls = [url]
+    while any(_CURL_SET.search(u) for u in urls):
+        expanded = []
+        for u in urls:
+            m = _CURL_SET.search(u)
+            if m is None:
+                expanded.append(u)
+                continue
+            expanded += [u[: m.start()] + alt + u[m.end() :] for alt in m.group(1).split(",")]
+        if len(expanded) > MAX_GLOB:
+            return None
+        urls = expanded
+    for u in urls:
+        host = u.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+        if host.startswith("["):
+            host = host.split("]", 1)[-1]  # after an IPv6 literal, only the port
+        if "[" in host:
+            return None
+    return urls
+
+
+# -- network commands -----------------------------------------------------------------------
 
 
 def command_network_facts(name: str, args: list[str], facts: Facts) -> None:
-    """Hosts a network command contacts, and those it uploads to."""
-    if name in ("curl", "wget", "http", "https", "xh"):
-        upload = False
-        method = None
-        for i, a in enumerate(args):
-            flag = a.split("=", 1)[0]
-            if flag in _CURL_UPLOAD or flag in _WGET_UPLOAD:
-                upload = True
-            if flag in ("-X", "--request", "--method") and i + 1 < len(args):
-                method = args[i + 1].upper()
-            elif a.startswith("-X") and len(a) > 2:
-                method = a[2:].upper()
-        if method in UPLOAD_METHODS:
-            upload = True
-        for a in args:
-            if "://" in a or (not a.startswith("-") and "." in a and "/" in a and " " not in a):
-                url_facts(a, facts, upload=upload)
-    elif name in ("scp", "rsync", "sftp"):
-        operands = [a for a in args if not a.startswith("-")]
-        for k, a in enumerate(operands):
+    """Hosts ``ssh`` (its destination) and ``scp``/``rsync``/``sftp`` (their ``host:path``
+    operands) contact, and those they upload to; ``args`` are the operands."""
+    if name in ("scp", "rsync", "sftp"):
+        for k, a in enumerate(args):
             if ":" in a and not a.startswith("/"):
                 host = canonical_host(a.split(":", 1)[0].rsplit("@", 1)[-1])
                 if host is None:
                     continue
                 _add(facts, "contacts_host", host)
-                if k == len(operands) - 1:  # the destination: data goes there
+                if k == len(args) - 1:  # the destination: data goes there
                     _add(facts, "uploads_to", host)
-    elif name in ("ssh", "nc", "ncat", "telnet", "ftp", "mosh"):
-        operands = [a for a in args if not a.startswith("-")]
-        if operands:
-            host = canonical_host(operands[0].rsplit("@", 1)[-1])
-            if host is not None:
-                _add(facts, "contacts_host", host)
-                if name in ("nc", "ncat"):
-                    _add(facts, "uploads_to", host)
+    elif name == "ssh" and args:
+        host = canonical_host(args[0].rsplit("@", 1)[-1])
+        if host is not None:
+            _add(facts, "contacts_host", host)
+
+
+def url_file_name(url: str, default_scheme: str = "http", *, query: bool = False) -> str:
+    """The last segment of a URL's path, the name curl ``-O`` and wget save it under (wget keeps
+    the query: ``a.php?x=1``); ``""`` when the path ends with ``/``."""
+    text = url.strip()
+    if "://" not in text:
+        text = default_scheme + "://" + text.removeprefix("//")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    name = parts.path.rsplit("/", 1)[-1]
+    if query and name and parts.query:
+        name += "?" + parts.query
+    return name if name not in (".", "..") else ""

@@ -19,7 +19,29 @@ both readings (bash prints them, dash's echo reads escapes) and stays unresolved
 analysed with a computed argument appended (or in place of the replacement string), so that
 ``xargs rm -rf`` is a ``recursive_force_delete`` of an unknown target; ``parallel CMD ::: A B``
 with literal values is analysed once per value. ``chroot`` and ``nsenter -m`` add
-``unresolved("chroot")``: the paths the command names are inside another root.
+``unresolved("chroot")``: the paths the command names are inside another root. ``source FILE``
+and ``. FILE`` read the file and run commands that are not seen (``unresolved("script")``).
+
+The working directory: a literal ``cd DIR``/``pushd DIR`` (also ``env -C DIR``, ``sudo -D DIR``)
+is made canonical against the cwd and every directory an earlier ``cd`` may have gone to, and
+every relative path seen after it is resolved against the cwd **and** each of those directories:
+the facts of every candidate are given (a superset is sound: a rule that denies sees each one,
+and an allow never overrides a deny), so ``cd src && pytest`` stays quiet and ``cd /etc && rm
+-rf ssl`` deletes ``/repo/ssl`` and ``/etc/ssl``. Scoping is ignored: a ``cd`` in a subshell,
+a pipeline element or a ``bash -c`` string counts for everything after it, which only adds
+candidates. ``cd`` alone or ``cd ~`` goes to the home when it is known; ``cd -``, a computed or
+pattern target, ``popd``, ``pushd +N``, an unknown home and login shells (``sudo -i``,
+``su -``) make later relative paths also ``unresolved("cd")``. A loop whose ``cd`` changes the
+directories, and a function when they change after its definition, are walked again (their
+first commands may run after the ``cd``); a loop or function that moves on each time it runs
+(``cd ..`` in a loop) is ``unresolved("cd")``, as is a command that goes to more than
+``MAX_DIRECTORIES`` directories. ``CDPATH`` is taken to be unset.
+
+The environment: assignments (``NAME=value cmd``, ``env NAME=value cmd``, ``sudo NAME=value
+cmd``, and assignments and ``export``/``declare`` before a command, all taken as exported)
+are analysed by :func:`commands.assignment` (variables programs run as shell text, or that
+load code not seen) and kept for the commands they apply to; ``GIT_CONFIG_COUNT``/
+``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` are read as ``git -c`` settings.
 """
 
 from __future__ import annotations
@@ -33,6 +55,7 @@ from policyc.normalize import commands
 from policyc.normalize.commands import Stdin
 
 MAX_DEPTH = 8  # nested `bash -c` / `eval` strings followed before giving up (unresolved)
+MAX_DIRECTORIES = 32  # directories `cd` may have gone to, followed before giving up (unresolved)
 
 _WRAPPERS = {
     "sudo",
@@ -69,7 +92,8 @@ _WRAPPERS = {
 _SHELLS = {"bash", "sh", "zsh", "dash", "ksh", "fish"}
 # wrapper flags that take a value (so the value is not the wrapped command)
 _WRAPPER_VALUE_FLAGS = {
-    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"},
+    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group",
+             "--chdir"},
     "doas": {"-u", "-C"},
     "pkexec": {"--user"},
     "nice": {"-n", "--adjustment"},
@@ -102,11 +126,25 @@ _WRAPPER_VALUE_FLAGS = {
 _WRAPPER_OPERAND = {"timeout", "chrt", "taskset", "flock", "chroot"}
 
 
+@dataclass(slots=True)
+class _Session:
+    """What a command changes for the commands after it: the directories ``cd`` may have gone
+    to, and the environment it assigns."""
+
+    dirs: list[str] = field(default_factory=list)  # cd targets, canonical (beside the cwd)
+    unknown: list[str] = field(default_factory=list)  # why the directory may be another one
+    version: int = 0  # changes with dirs and unknown
+    env: dict[str, str | None] = field(default_factory=dict)  # assigned or exported
+    local: dict[str, str | None] = field(default_factory=dict)  # for the command at hand
+    git_settings: set[tuple[tuple[str, str | None], ...]] = field(default_factory=set)
+
+
 @dataclass
 class ShellFacts:
     commands: list[tuple[str, ...]] = field(default_factory=list)  # (name, *args) after wrappers
     facts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     home: str | None = None  # the home directory `~` stands for, when known
+    session: _Session = field(default_factory=_Session, init=False, repr=False, compare=False)
 
     def add(self, pred: str, *args: Any) -> None:
         rows = self.facts.setdefault(pred, [])
@@ -130,8 +168,12 @@ class _Context:
     def add(self, pred: str, *args: Any) -> None:
         self.out.add(pred, *args)
 
-    def path(self, path: str) -> str | None:
-        return _canonical(self.out, path, self.cwd)
+    @property
+    def env(self) -> dict[str, str | None]:
+        return {**self.out.session.env, **self.out.session.local}
+
+    def paths(self, path: str, *, pattern: bool = True) -> list[str]:
+        return _canonicals(self.out, path, self.cwd, pattern=pattern)
 
     def file(self, pred: str, path: str) -> str | None:
         return _file(self.out, pred, path, self.cwd)
@@ -166,14 +208,48 @@ def _walk_text(
     tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
     if tree.root_node.has_error:
         out.add("unresolved", "syntax", "the command does not parse as shell")
-    stack: list[tuple[Any, Stdin | None]] = [(tree.root_node, stdin)]
+    _walk(tree.root_node, out, cwd, depth, stdin)
+
+
+_LOOPS = frozenset({"for_statement", "c_style_for_statement", "while_statement"})
+
+
+def _walk(
+    root: Any,
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    stdin: Stdin | None,
+    *,
+    again: bool = False,
+) -> None:
+    """Every node in the order of the text. A loop in which a ``cd`` changes the directories, and
+    a function when one changes after its definition, are walked once more (``again``): their
+    first commands may run after that ``cd``."""
+    session = out.session
+    functions: list[tuple[Any, Stdin | None, int]] = []
+    # (node, its stdin, -1), or (loop, its stdin, version when it was entered) after its body
+    stack: list[tuple[Any, Stdin | None, int]] = [(root, stdin, -1)]
     while stack:
-        node, inherited = stack.pop()
+        node, inherited, entered = stack.pop()
+        if entered >= 0:
+            if session.version != entered:
+                _walk_again(node, out, cwd, depth, inherited)
+            continue
         t = node.type
+        if t in _LOOPS and not again:
+            stack.append((node, inherited, session.version))
+        elif t == "function_definition" and not again:
+            functions.append((node, inherited, session.version))
         if t == "command":
             _command(node, out, cwd, depth, inherited)
         elif t == "file_redirect":
             _redirect(node, out, cwd)
+        elif t == "variable_assignment" and node.parent is not None:
+            if node.parent.type != "command":  # prefix assignments are the command's
+                _assign(*_assignment(node), out, cwd, depth)
+        elif t == "declaration_command":
+            _declaration(node, out, cwd, depth)
         children = node.children
         if t == "pipeline":
             pairs = _pipeline(node, inherited)
@@ -185,7 +261,23 @@ def _walk_text(
             pairs = [(c, None) for c in children]
         else:
             pairs = [(c, inherited) for c in children]
-        stack.extend(reversed(pairs))
+        stack.extend((c, s, -1) for c, s in reversed(pairs))
+    for node, inherited, version in functions:
+        if session.version != version:
+            _walk_again(node, out, cwd, depth, inherited)
+
+
+def _walk_again(
+    node: Any, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None
+) -> None:
+    before = out.session.version
+    seen = len(out.commands)
+    _walk(node, out, cwd, depth, stdin, again=True)
+    del out.commands[seen:]
+    if out.session.version != before:  # each run moves on: `while …; do cd ..; done`
+        reason = "a loop or a function changes the working directory each time it runs"
+        _unknown_directory(out, reason)
+        out.add("unresolved", "cd", reason)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -438,8 +530,145 @@ def _words(node: Any) -> list[str | None] | None:
 
 def _command(node: Any, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None) -> None:
     words = _words(node)
-    if words is not None:
-        _simple(words, out, cwd, depth, _command_stdin(node, stdin))
+    prefix = [_assignment(c) for c in node.children if c.type == "variable_assignment"]
+    if words is None:  # assignments alone: they stay for what follows
+        for name, value in prefix:
+            _assign(name, value, out, cwd, depth)
+        return
+    _with_environment(prefix, out, cwd, depth, words, _command_stdin(node, stdin))
+
+
+def _with_environment(
+    assignments: list[tuple[str, str | None]],
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    words: list[str | None],
+    stdin: Stdin | None,
+) -> None:
+    """Analyse a simple command run with these assignments in its environment (only)."""
+    session = out.session
+    saved = session.local
+    session.local = dict(saved)
+    try:
+        for name, value in assignments:
+            _assign(name, value, out, cwd, depth, local=True)
+        _simple(words, out, cwd, depth, stdin)
+    finally:
+        session.local = saved
+
+
+# -- the environment -------------------------------------------------------------------------
+
+
+def _assignment(node: Any) -> tuple[str, str | None]:
+    """The name and value of ``NAME=value`` (None: computed, or appended to with ``+=``)."""
+    name = ""
+    value: str | None = ""
+    for c in node.children:
+        if c.type == "variable_name":
+            name = c.text.decode("utf-8", "surrogatepass")
+        elif c.type == "+=":
+            return name, None
+        elif c.type not in ("=", "subscript"):
+            value = _word(c)
+    return name, value
+
+
+def _assign(
+    name: str,
+    value: str | None,
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    *,
+    local: bool = False,
+) -> None:
+    """An assignment to the environment: what programs make of the variable is analysed, and it
+    is kept for the commands it applies to (every later one, unless ``local``)."""
+    commands.assignment(name, value, _Context(out, cwd, depth, None))
+    (out.session.local if local else out.session.env)[name] = value
+
+
+def _declaration(node: Any, out: ShellFacts, cwd: str | None, depth: int) -> None:
+    """``export 'NAME=value'`` (a word, not an assignment); a computed word may assign anything."""
+    keyword = node.children[0].type if node.children else "export"
+    for c in node.children[1:]:
+        if c.type not in _ARGUMENT_NODES:
+            continue
+        word = _word(c)
+        if word is None:
+            detail = f"{keyword} assigns a variable computed at run time"
+            out.add("unresolved", "environment", detail)
+        elif "=" in word and not word.startswith(("-", "+")):
+            name, _, value = word.partition("=")
+            if name.isidentifier():
+                _assign(name, value, out, cwd, depth)
+
+
+def _wrapper_assignments(base: str, own: list[str | None]) -> list[tuple[str, str | None]]:
+    """The ``NAME=value`` words among the options of ``env`` and ``sudo``."""
+    takes = _WRAPPER_VALUE_FLAGS.get(base, set()) | {"-S", "--split-string"}
+    found: list[tuple[str, str | None]] = []
+    k = 0
+    while k < len(own):
+        a = own[k]
+        k += 2 if a in takes else 1
+        if a is not None and _is_assignment(a):
+            name, _, value = a.partition("=")
+            found.append((name, value))
+    return found
+
+
+# -- the working directory -------------------------------------------------------------------
+
+
+def _unknown_directory(out: ShellFacts, reason: str) -> None:
+    session = out.session
+    if reason not in session.unknown:
+        session.unknown.append(reason)
+        session.version += 1
+
+
+def _change_directory(base: str, args: list[str | None], out: ShellFacts, cwd: str | None) -> None:
+    """``cd DIR``/``pushd DIR``: DIR, made canonical against the cwd and every directory an
+    earlier ``cd`` may have gone to, is one more directory the later commands may run in."""
+    from policyc.normalize.facts import canonical_path
+
+    k = 0
+    while k < len(args):  # cd [-L|-P [-e]] [-@] [--], pushd/popd [-n]
+        a = args[k]
+        if a is None or a == "-" or not a.startswith("-") or a[1:].isdigit():
+            break
+        k += 1
+        if a == "--":
+            break
+    rest = args[k:]
+    computed = "the working directory is computed at run time"
+    if base == "popd" or (base == "pushd" and (not rest or (rest[0] or "+")[:1] in "+-")):
+        _unknown_directory(out, computed)  # a directory pushed before, maybe by another action
+        return
+    target = rest[0] if rest else "~"
+    if target is None or target == "-" or _is_pattern(target):
+        _unknown_directory(out, computed)
+        return
+    session = out.session
+    if target.startswith(("/", "~")):
+        bases: list[str | None] = [None]
+    else:
+        bases = [cwd, *session.dirs]
+    found = [canonical_path(target, b, out.home) for b in bases]
+    if target.startswith("~") and found == [None]:
+        home = target == "~" or target.startswith("~/")
+        _unknown_directory(out, "the home directory is not known" if home else computed)
+    for d in found:
+        if d is None or d in session.dirs:
+            continue
+        if len(session.dirs) >= MAX_DIRECTORIES:
+            _unknown_directory(out, "the command changes directory too often to follow")
+            break
+        session.dirs.append(d)
+        session.version += 1
 
 
 def _simple(
@@ -462,8 +691,11 @@ def _simple(
     args = words[1:]
     if base in _WRAPPERS and _wrapper(base, args, out, cwd, depth, stdin):
         return
+    if base in ("cd", "pushd", "popd"):
+        _change_directory(base, args, out, cwd)
     if base in ("su", "runuser"):
         _su(base, args, out, cwd, depth, stdin)
+    _git_environment(out, cwd, depth)
     literal = [a for a in args if a is not None]
     if len(literal) != len(args) and base not in _INERT_ARGUMENTS:
         out.add("unresolved", "argument", f"an argument of {base} is computed at run time")
@@ -477,6 +709,8 @@ def _simple(
         _inner(base, args, out, cwd, depth, stdin)
     if base in ("source", ".") and literal[:1] == ["/dev/stdin"]:
         _shell_stdin(base, stdin, out, cwd, depth)
+    elif base in ("source", ".") and args:
+        out.add("unresolved", "script", f"{base} runs a script file whose commands are not seen")
     commands.program_facts(base, args, _Context(out, cwd, depth, stdin))
 
 
@@ -514,6 +748,7 @@ def _wrapper(
     rest = _unwrap(base, args)
     if rest is None:
         return False
+    own = args[: len(args) - len(rest)]  # the wrapper's own words
     out.add("command", base)
     if base == "parallel":
         _parallel(args, rest, out, cwd, depth)
@@ -545,8 +780,56 @@ def _wrapper(
             return True
     elif base == "env":
         rest = _env_split(args, rest, out)
+    if base in ("env", "sudo"):
+        chdir = _flag_value(own, ("-C", "--chdir") if base == "env" else ("-D", "--chdir"))
+        if chdir is not False:
+            _change_directory("cd", [chdir if isinstance(chdir, str) else None], out, cwd)
+        if base == "sudo" and _sudo_login(own):
+            _unknown_directory(out, _LOGIN_HOME)
+        k = 0
+        while k < len(rest or []) and _is_assignment(rest[k]):  # `env -S 'NAME=value cmd'`
+            k += 1
+        assignments = _wrapper_assignments(base, [*own, *rest[:k]])
+        _with_environment(assignments, out, cwd, depth, rest[k:] or ["true"], stdin)
+        return True
     _simple(rest or ["true"], out, cwd, depth, stdin)
     return True
+
+
+def _git_environment(out: ShellFacts, cwd: str | None, depth: int) -> None:
+    """The ``GIT_CONFIG_*`` settings a command is run with are analysed once: any git it runs
+    reads them."""
+    session = out.session
+    if "GIT_CONFIG_COUNT" not in session.env and "GIT_CONFIG_COUNT" not in session.local:
+        return
+    env = {**session.env, **session.local}
+    settings = tuple(sorted((k, v) for k, v in env.items() if k.startswith("GIT_CONFIG_")))
+    if settings not in session.git_settings:
+        session.git_settings.add(settings)
+        commands.git_environment(_Context(out, cwd, depth, None))
+
+
+_LOGIN_HOME = "a login shell runs the command in another user's home directory"
+
+
+def _sudo_login(own: list[str | None]) -> bool:
+    """``sudo -i``/``--login`` (also bundled: ``-iu USER``)."""
+    values = {f[1] for f in _WRAPPER_VALUE_FLAGS["sudo"] if len(f) == 2}
+    for w in own:
+        if w == "--login":
+            return True
+        if w is None or not w.startswith("-") or w.startswith("--"):
+            continue
+        for ch in w[1:]:
+            if ch == "i":
+                return True
+            if ch in values:
+                break
+    return False
+
+
+def _is_assignment(word: str | None) -> bool:
+    return word is not None and "=" in word and word.partition("=")[0].isidentifier()
 
 
 def _runtime_arguments(words: list[str | None], replace: str | None) -> list[str | None]:
@@ -630,8 +913,21 @@ def _operand_index(base: str, args: list[str | None]) -> int | None:
             return k + 1 if k + 1 < len(args) else None
         if a is None or not a.startswith("-"):
             return k
-        k += 2 if a in takes else 1
+        k += _width(a, takes)
     return None
+
+
+def _width(option: str, takes: set[str]) -> int:
+    """How many words an option takes: 2 when its value is the next word (``-u root``, or a
+    bundle ending with an option that takes one: ``-iu root``)."""
+    if option in takes:
+        return 2
+    if option.startswith("--") or len(option) < 3:
+        return 1
+    for j, ch in enumerate(option[1:], 1):
+        if "-" + ch in takes:
+            return 2 if j == len(option) - 1 else 1  # else the value is attached: `-n5`
+    return 1
 
 
 def _first_operand(base: str, args: list[str | None]) -> str | None:
@@ -664,7 +960,7 @@ def _unwrap(base: str, args: list[str | None]) -> list[str | None] | None:
         a = args[i]
         if a is None:
             return args[i:]
-        if base == "env" and "=" in a and not a.startswith("-"):
+        if base in ("env", "sudo") and _is_assignment(a):
             i += 1
             continue
         if a == "--":
@@ -676,7 +972,7 @@ def _unwrap(base: str, args: list[str | None]) -> list[str | None] | None:
             if base == "env" and a in ("-S", "--split-string"):
                 i += 2
                 continue
-            i += 2 if a in takes else 1
+            i += _width(a, takes)
             continue
         if base in _WRAPPER_OPERAND:  # the duration, priority, mask, lock file or root comes first
             return args[i + 1 :] or (None if base != "chroot" else [])
@@ -725,6 +1021,8 @@ def _su(
             user_mode = user_mode or name in ("-u", "--user")
             k += 1 if name in _SU_VALUES and not eq else 0
     rest = args[k:]
+    if rest[:1] == ["-"] or any(a in ("-l", "--login") for a in args[:k]):
+        _unknown_directory(out, _LOGIN_HOME)
     if base == "runuser" and user_mode and script is False:
         _simple(rest or ["true"], out, cwd, depth, stdin)
         return
@@ -822,22 +1120,35 @@ def _is_pattern(path: str) -> bool:
     return open_ >= 0 and path.find("}", open_) > 0 and ("," in path or ".." in path)
 
 
-def _canonical(out: ShellFacts, path: str, cwd: str | None) -> str | None:
+def _canonicals(out: ShellFacts, path: str, cwd: str | None, *, pattern: bool = True) -> list[str]:
+    """The canonical paths ``path`` may name: after a ``cd``, a relative path is resolved against
+    the cwd and every directory a ``cd`` may have gone to (the facts of each are given: a rule
+    that denies sees them all)."""
     from policyc.normalize.facts import canonical_path
 
-    if _is_pattern(path):
+    if pattern and _is_pattern(path):
         out.add("unresolved", "glob", f"{path!r} names the files it matches at run time")
-    canon = canonical_path(path, cwd, out.home)
-    if canon is None:
-        out.add("unresolved", "path", f"{path!r} cannot be made absolute")
-    return canon
+    session = out.session
+    bases = [cwd]
+    if not path.startswith(("/", "~")) and (session.dirs or session.unknown):
+        bases += session.dirs
+        for reason in session.unknown:
+            out.add("unresolved", "cd", reason)
+    found: list[str] = []
+    for base in bases:
+        canon = canonical_path(path, base, out.home)
+        if canon is None:
+            out.add("unresolved", "path", f"{path!r} cannot be made absolute")
+        elif canon not in found:
+            found.append(canon)
+    return found
 
 
 def _file(out: ShellFacts, pred: str, path: str, cwd: str | None) -> str | None:
-    canon = _canonical(out, path, cwd)
-    if canon is not None:
+    found = _canonicals(out, path, cwd)
+    for canon in found:
         out.add(pred, canon)
-    return canon
+    return found[0] if found else None
 
 
 def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
@@ -854,10 +1165,9 @@ def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
     if path is None:
         out.add("unresolved", "redirect", "a redirection target is computed at run time")
         return
-    if path.startswith("/dev/"):
-        canon = _canonical(out, path, cwd)
-        if op != "<" and canon is not None and commands.is_device(canon):
+    for canon in _canonicals(out, path, cwd):
+        if not canon.startswith("/dev/"):
+            out.add("reads_file" if op == "<" else "writes_file", canon)
+        elif op != "<" and commands.is_device(canon):
             out.add("writes_file", canon)
             out.add("destructive", "disk_overwrite", canon)
-        return
-    _file(out, "reads_file" if op == "<" else "writes_file", path, cwd)
