@@ -139,12 +139,18 @@ def test_internal_error_fails_closed(engine: PolicyEngine, monkeypatch: pytest.M
     def boom(*a: Any, **k: Any) -> Any:
         raise RuntimeError("secret detail AKIA")
 
-    broken = PolicyEngine(engine.policy_set)
-    monkeypatch.setattr(broken.policy_set.program, "evaluate", boom)
-    d = broken.decide({"action_type": "file.read", "resource": {"path": "/x"}})
-    assert d.decision == "deny"
-    assert d.error is not None and d.error.code == "internal_error"
-    assert "RuntimeError" in d.error.message and "AKIA" not in d.to_json()
+    # wherever it happens: normalizing, evaluating, or reading what fired
+    for module in (
+        "policyc.decision.engine.normalize_action",
+        "policyc.engine.program.Program.evaluate_trusted",
+        "policyc.decision.engine.verdict_of",
+    ):
+        with monkeypatch.context() as m:
+            m.setattr(module, boom)
+            d = engine.decide({"action_type": "file.read", "resource": {"path": "/x"}})
+        assert d.decision == "deny", module
+        assert d.error is not None and d.error.code == "internal_error"
+        assert "RuntimeError" in d.error.message and "AKIA" not in d.to_json()
 
 
 def test_same_action_same_decision_and_proof(engine: PolicyEngine) -> None:
@@ -260,3 +266,19 @@ def test_stdlib_is_the_default() -> None:
     env = engine.decide({"action_type": "file.read", "resource": {"path": "/r/.env"}})
     source = engine.decide({"action_type": "file.read", "resource": {"path": "/r/a.py"}})
     assert (env.decision, source.decision) == ("deny", "allow")
+
+
+def test_trusted_evaluation_equals_the_validating_one(engine: PolicyEngine) -> None:
+    from policyc.normalize import normalize_action
+
+    corpus = Path(__file__).parent / "corpus.jsonl"
+    program = engine.policy_set.program
+    for line in corpus.read_text().splitlines():
+        action = policyc.parse_action(json.loads(line)["action"], trusted=True)
+        facts = engine.input_facts(normalize_action(action))
+        a = program.evaluate(facts, proofs=True)
+        b = program.evaluate_trusted(facts, proofs=True)
+        assert a.facts == b.facts
+        for pred in a.nonempty(engine.policy_set.by_predicate):
+            for row in a.rows(pred):
+                assert a.explain(pred, row).to_dict() == b.explain(pred, row).to_dict()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from functools import lru_cache
 from typing import Any, Literal, get_args
@@ -38,11 +39,15 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # 10 bits → 2 characters
+# Identifiers need to be unique, not secret: a generator seeded from the OS (and reseeded in a
+# forked child, so that parent and child never draw the same ids) costs no system call per id.
+_RANDOM = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))
 
 
 def new_id(prefix: str = "") -> str:
     """A unique, time-sortable identifier (ULID layout: 48-bit milliseconds, 80 random bits)."""
-    n = int.from_bytes(os.urandom(10))  # 80 random bits: 16 characters, two per 10 bits
+    n = _RANDOM.getrandbits(80)  # 80 random bits: 16 characters, two per 10 bits
     pairs = _PAIRS
     noise = "".join([pairs[(n >> shift) & 1023] for shift in (70, 60, 50, 40, 30, 20, 10, 0)])
     return prefix + _stamp(time.time_ns() // 1_000_000) + noise

@@ -108,7 +108,7 @@ class PolicyEngine:
         engine's key, or extended by the runtime with facts of its own). Raises on an internal
         error; :meth:`decide` is the fail-closed entry point."""
         ps = self.policy_set
-        model = ps.program.evaluate(self.input_facts(normalized), proofs=self.proofs)
+        model = ps.program.evaluate_trusted(self.input_facts(normalized), proofs=self.proofs)
         verdict = verdict_of(ps, model, action, self.proofs)
         return build_decision(
             action=action,

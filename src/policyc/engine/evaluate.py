@@ -167,8 +167,9 @@ def run(
     for pred, rows in inputs.items():
         rel = G.get(pred)
         if rel is None:
-            rel = G[pred] = Relation()
-        elif rel.shared:
+            G[pred] = Relation(dict.fromkeys(rows, witness0))
+            continue
+        if rel.shared:
             rel = G[pred] = rel.copy()
         r = rel.rows
         for t in rows:

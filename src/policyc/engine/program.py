@@ -92,6 +92,25 @@ class Program:
         relations = run(self._compiled, inputs, proofs)
         return Model(self, inputs, relations, proofs)
 
+    def evaluate_trusted(
+        self, facts: Mapping[str, list[tuple[Any, ...]]], *, proofs: bool = False
+    ) -> Model:
+        """:meth:`evaluate` for facts known to be well formed — lists of tuples of ``str``,
+        ``int``, ``float`` and ``bool`` with the arities the program expects, as
+        :mod:`policyc.normalize` produces them — without validating them again. Booleans are
+        still converted (they are distinct from 1 and 0 in the engine)."""
+        inputs: dict[str, list[Row]] = {}
+        for pred, rows in facts.items():
+            if rows:
+                inputs[pred] = [
+                    tuple([_BOOLS[v] if type(v) is bool else v for v in row])
+                    if bool in map(type, row)
+                    else row
+                    for row in rows
+                ]
+        relations = run(self._compiled, inputs, proofs)
+        return Model(self, inputs, relations, proofs)
+
     def _prepare(self, facts: Facts) -> dict[str, list[Row]]:
         if not isinstance(facts, Mapping):
             raise DatalogErrors(

@@ -6,7 +6,7 @@ command and process substitutions, ``bash -c`` strings, ``eval`` of literals), w
 flags are normalised (``-rf`` is ``-r`` and ``-f``, ``--recursive`` is ``-r`` for ``rm``), and
 what cannot be resolved statically (a variable or a substitution where a command name or an
 argument should be) becomes an ``unresolved`` fact, so that a policy never allows what it could
-not see. What each program does with its arguments is :mod:`policyc.normalize.commands`.
+not see. What each program does with its arguments is :mod:`policyc.normalize.programs`.
 
 What a command reads on stdin is followed too: a shell reading a literal here-document,
 here-string or ``echo``/``printf`` pipeline runs that text, which is analysed like ``bash -c``;
@@ -39,7 +39,7 @@ first commands may run after the ``cd``); a loop or function that moves on each 
 
 The environment: assignments (``NAME=value cmd``, ``env NAME=value cmd``, ``sudo NAME=value
 cmd``, and assignments and ``export``/``declare`` before a command, all taken as exported)
-are analysed by :func:`commands.assignment` (variables programs run as shell text, or that
+are analysed by :func:`programs.assignment` (variables programs run as shell text, or that
 load code not seen) and kept for the commands they apply to; ``GIT_CONFIG_COUNT``/
 ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` are read as ``git -c`` settings.
 """
@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from policyc.normalize import commands
-from policyc.normalize.commands import Stdin
+from policyc.normalize import programs
+from policyc.normalize.programs import Stdin
 
 MAX_DEPTH = 8  # nested `bash -c` / `eval` strings followed before giving up (unresolved)
 MAX_DIRECTORIES = 32  # directories `cd` may have gone to, followed before giving up (unresolved)
@@ -154,7 +154,7 @@ class ShellFacts:
 
 @dataclass(slots=True)
 class _Context:
-    """The walker's services to a program's semantics (:class:`commands.Shell`)."""
+    """The walker's services to a program's semantics (:class:`programs.Shell`)."""
 
     out: ShellFacts
     cwd: str | None
@@ -407,7 +407,7 @@ def _stdout(node: Any, stdin: Stdin | None) -> Stdin:
             words = rest
         if not words or words[0] is None:
             return Stdin(None, "the output of a command computed at run time")
-        return commands.stdout_of(words[0].rsplit("/", 1)[-1], words[1:], own)
+        return programs.stdout_of(words[0].rsplit("/", 1)[-1], words[1:], own)
     if t == "redirected_statement":
         body = node.child_by_field_name("body")
         outputs = [c for c in node.children if _redirects_stdout(c)]
@@ -586,7 +586,7 @@ def _assign(
 ) -> None:
     """An assignment to the environment: what programs make of the variable is analysed, and it
     is kept for the commands it applies to (every later one, unless ``local``)."""
-    commands.assignment(name, value, _Context(out, cwd, depth, None))
+    programs.assignment(name, value, _Context(out, cwd, depth, None))
     (out.session.local if local else out.session.env)[name] = value
 
 
@@ -701,7 +701,7 @@ def _simple(
         out.add("unresolved", "argument", f"an argument of {base} is computed at run time")
     out.commands.append((base, *literal))
     out.add("command", base)
-    for flag in commands.flags(base, literal):
+    for flag in programs.flags(base, literal):
         out.add("command_flag", base, flag)
     for a in literal:
         out.add("command_arg", base, a)
@@ -711,7 +711,7 @@ def _simple(
         _shell_stdin(base, stdin, out, cwd, depth)
     elif base in ("source", ".") and args:
         out.add("unresolved", "script", f"{base} runs a script file whose commands are not seen")
-    commands.program_facts(base, args, _Context(out, cwd, depth, stdin))
+    programs.program_facts(base, args, _Context(out, cwd, depth, stdin))
 
 
 # -- wrappers -------------------------------------------------------------------------------
@@ -806,7 +806,7 @@ def _git_environment(out: ShellFacts, cwd: str | None, depth: int) -> None:
     settings = tuple(sorted((k, v) for k, v in env.items() if k.startswith("GIT_CONFIG_")))
     if settings not in session.git_settings:
         session.git_settings.add(settings)
-        commands.git_environment(_Context(out, cwd, depth, None))
+        programs.git_environment(_Context(out, cwd, depth, None))
 
 
 _LOGIN_HOME = "a login shell runs the command in another user's home directory"
@@ -1168,6 +1168,6 @@ def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
     for canon in _canonicals(out, path, cwd):
         if not canon.startswith("/dev/"):
             out.add("reads_file" if op == "<" else "writes_file", canon)
-        elif op != "<" and commands.is_device(canon):
+        elif op != "<" and programs.is_device(canon):
             out.add("writes_file", canon)
             out.add("destructive", "disk_overwrite", canon)
