@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import re
 
-# the modules that register programs but export nothing used here
-from policyc.normalize.programs import (  # noqa: F401  (imported for their registrations)
+# imported for the programs they register: nothing else of theirs is used here
+from policyc.normalize.programs import (  # noqa: F401
     crypto,
     infra,
     network_clients,

@@ -1,10 +1,10 @@
 """What a program's semantics may ask of the shell walker, and the table of programs.
 
-``shell.py`` walks the command line and, for each simple command, calls the handler registered
-here under the program's name with the program's arguments (``None`` for a word computed at run
-time) and a :class:`Shell`: the walker's services, through which the handler adds its facts, reads
-the environment and stdin the command line gives it, and has shell text or a command it runs
-analysed in turn.
+For each simple command, ``shell.py`` calls :func:`policyc.normalize.programs.program_facts`,
+which runs the handler registered here under the program's name with the program's arguments
+(``None`` for a word computed at run time) and a :class:`Shell`: the walker's services, through
+which the handler adds its facts, reads the environment and stdin the command line gives it, and
+has shell text or a command it runs analysed in turn.
 """
 
 from __future__ import annotations
