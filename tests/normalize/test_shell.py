@@ -256,3 +256,20 @@ def test_directories_are_followed_up_to_a_bound() -> None:
     command = "; ".join(f"cd d{i}" for i in range(200)) + "; rm -f x"  # each cd doubles them
     assert 1 < len(deleted(command)) <= MAX_DIRECTORIES + 1
     assert cd_unresolved(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "program", "args"),
+    [
+        ('bash -c "\\"rm\\" -rf /srv"', "rm", {"-rf", "/srv"}),
+        ('sh -c "\\\\rm -rf /srv"', "rm", {"-rf", "/srv"}),  # \\ is one backslash: \rm is rm
+        ('echo "a\\$b"', "echo", {"a$b"}),
+        ('echo "a\\q"', "echo", {"a\\q"}),  # before other characters the backslash stays
+    ],
+)
+def test_backslashes_in_double_quotes_escape_only_what_bash_escapes(
+    command: str, program: str, args: set[str]
+) -> None:
+    f = facts(command)
+    assert (program,) in f["command"]
+    assert {a for p, a in f["command_arg"] if p == program} == args

@@ -471,7 +471,7 @@ def _word(node: Any) -> str | None:
             if c.type == '"':
                 continue
             if c.type == "string_content":
-                parts.append(c.text.decode("utf-8", "surrogatepass"))
+                parts.append(_unescape_double_quoted(c.text.decode("utf-8", "surrogatepass")))
             else:
                 return None  # an expansion inside double quotes
         return "".join(parts)
@@ -486,6 +486,25 @@ def _word(node: Any) -> str | None:
     if t == "ansi_c_string":
         return None  # $'\x72m': built from escapes, treated as unresolved
     return None
+
+
+def _unescape_double_quoted(text: str) -> str:
+    """Inside double quotes a backslash escapes only ``$``, a backquote, ``"``, ``\\`` and a
+    newline (which it removes); before anything else it stays."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
 def _unescape(text: str) -> str:
