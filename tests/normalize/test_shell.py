@@ -273,3 +273,13 @@ def test_backslashes_in_double_quotes_escape_only_what_bash_escapes(
     f = facts(command)
     assert (program,) in f["command"]
     assert {a for p, a in f["command_arg"] if p == program} == args
+
+
+@pytest.mark.parametrize(
+    "command", ["rm\u00a0-rf\u00a0/", "cat\u00a0.env", "/bin/\u00a0", "ls\x07"]
+)
+def test_a_command_name_with_odd_blanks_is_unresolved(command: str) -> None:
+    f = facts(command)
+    assert ("command_name", "the command name holds blanks or control characters") in f[
+        "unresolved"
+    ]

@@ -707,6 +707,11 @@ def _simple(
         out.add("unresolved", "command_name", "the command name is computed at run time")
         return
     base = name.rsplit("/", 1)[-1]
+    if not base or any(c.isspace() or not c.isprintable() for c in base):
+        # a name no shell would find as written, but that another runner may split or strip
+        # (no-break spaces, control characters): what it runs cannot be told
+        out.add("unresolved", "command_name", "the command name holds blanks or control characters")
+        return
     args = words[1:]
     if base in _WRAPPERS and _wrapper(base, args, out, cwd, depth, stdin):
         return
