@@ -127,3 +127,16 @@ def test_published_schemas_are_current() -> None:
         assert published == schema(which), (
             f"regenerate: policyc schema {which} > {docs}/{which}.schema.json"
         )
+
+
+def test_a_number_too_long_to_convert_is_an_invalid_line(tmp_path: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    src.write_text(
+        '{"action_type": "file.read", "resource": {"path": "/a"}}\n{"x": ' + "1" * 5000 + "}\n"
+    )
+    r = policyc_eval(str(src), "--policy", str(EXAMPLES), "--no-proofs", stdin="", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["decision"] for d in out] == ["allow", "deny"]
+    assert out[1]["error"]["code"] == "invalid_input"
+    assert "internal error" not in r.stderr

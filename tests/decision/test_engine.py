@@ -282,3 +282,46 @@ def test_trusted_evaluation_equals_the_validating_one(engine: PolicyEngine) -> N
         for pred in a.nonempty(engine.policy_set.by_predicate):
             for row in a.rows(pred):
                 assert a.explain(pred, row).to_dict() == b.explain(pred, row).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"\xff{", "not UTF-8"),
+        ('{"x": ' + "1" * 5000 + "}", "not valid JSON"),
+        ("[" * 100_000, "nested too deeply"),
+        ({"action_type": "tool.call", "tool": {"name": "t", "input": {"a": [[[]]] * 3}}}, None),
+    ],
+)
+def test_hostile_input_is_denied_never_raised(
+    engine: PolicyEngine, raw: Any, why: str | None
+) -> None:
+    d = engine.decide(raw)
+    if why is None:
+        assert d.error is None  # valid after all
+        return
+    assert d.decision == "deny" and d.error is not None and d.error.code == "invalid_action"
+    assert why in d.error.message
+
+
+def test_a_secret_in_a_field_name_never_reaches_the_error(engine: PolicyEngine) -> None:
+    d = engine.decide({"action_type": "file.read", AWS_KEY: 1})
+    assert d.decision == "deny" and d.error is not None
+    assert AWS_KEY not in d.to_json()
+    assert "[REDACTED:aws-access-key]: Extra inputs are not permitted" in d.error.message
+
+
+def test_secrets_escaped_as_json_are_scrubbed_too(tmp_path: Path) -> None:
+    (tmp_path / "t.policy").write_text(
+        'module t.t\ndefault allow\nredact t.a\n  when secret(Kind, Field)\n  reason "input {tool.input}"\n'
+    )
+    engine = load([tmp_path], cache=False)
+    key = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        + "MIIEowIBAAKCAQEAx1y2Q9" * 4
+        + "\n-----END RSA PRIVATE KEY-----"
+    )
+    d = engine.decide({"action_type": "tool.call", "tool": {"name": "t", "input": {"k": key}}})
+    assert d.decision == "redact"
+    assert "MIIEow" not in d.to_json()
+    assert "[REDACTED:private-key]" in d.outcomes[0].reason

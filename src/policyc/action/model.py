@@ -143,10 +143,18 @@ class ActionError(ValueError):
     code = "invalid_action"
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
+        # a field name is the caller's text too (an unknown key can be anything, a key
+        # included): whatever the secret detectors find in it is replaced by its marker
+        self.problems = [(_scrubbed(field), _scrubbed(why)) for field, why in problems]
         super().__init__(
-            "invalid action: " + "; ".join(f"{field}: {why}" for field, why in problems)
+            "invalid action: " + "; ".join(f"{field}: {why}" for field, why in self.problems)
         )
+
+
+def _scrubbed(text: str) -> str:
+    from policyc.normalize.secrets import find_secrets, redact_text
+
+    return redact_text(text, find_secrets(text, "error"))
 
 
 def parse_action(data: Any, *, trusted: bool = False) -> Action:
@@ -162,6 +170,14 @@ def parse_action(data: Any, *, trusted: bool = False) -> Action:
             raise ActionError(
                 [("(json)", f"not valid JSON at line {e.lineno} column {e.colno}: {e.msg}")]
             ) from None
+        except UnicodeDecodeError as e:
+            raise ActionError(
+                [("(json)", f"not UTF-8 text: {e.reason} at byte {e.start}")]
+            ) from None
+        except RecursionError:
+            raise ActionError([("(json)", "nested too deeply")]) from None
+        except ValueError as e:  # e.g. an integer beyond Python's conversion limit
+            raise ActionError([("(json)", f"not valid JSON: {str(e).split(';')[0]}")]) from None
     if not isinstance(data, dict):
         raise ActionError(
             [("(root)", f"an action must be a JSON object, got {type(data).__name__}")]
@@ -174,6 +190,8 @@ def parse_action(data: Any, *, trusted: bool = False) -> Action:
             data["session"] = {k: v for k, v in session.items() if k == "id"}
     try:
         return Action.model_validate(data)
+    except RecursionError:
+        raise ActionError([("(root)", "nested too deeply")]) from None
     except ValidationError as e:
         problems = []
         for err in e.errors(include_url=False, include_input=False):

@@ -7,7 +7,8 @@ policies that do not load, gives ``deny`` with the error in the record (fail clo
 problem is also reported on stderr with its line.
 
 Exit codes: 0 every action may go ahead (allow, alert, redact), 1 some action is refused (deny,
-require_approval, terminate), 2 some input or policy was invalid.
+require_approval, terminate), 2 some input or policy was invalid, 3 the engine failed on some
+action (it was denied).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from policyc.cli.main import EXIT_INVALID, EXIT_NO, EXIT_OK
+from policyc.cli.main import EXIT_CRASH, EXIT_INVALID, EXIT_NO, EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -82,6 +83,8 @@ def _inputs(text: str) -> Iterator[tuple[int, Any, str | None]]:
             yield n, None, f"not valid JSON at column {e.colno}: {e.msg}"
         except RecursionError:
             yield n, None, "JSON nested too deeply"
+        except ValueError as e:  # e.g. an integer beyond Python's conversion limit
+            yield n, None, f"not valid JSON: {str(e).split(';')[0]}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -137,7 +140,9 @@ def run(args: argparse.Namespace) -> int:
                 error = decision.error.message
         if error is not None:
             print(f"{where}:{n}: {error}", file=sys.stderr)
-        if decision.error is not None and decision.error.code != "internal_error":
+        if decision.error is not None and decision.error.code == "internal_error":
+            code = EXIT_CRASH
+        elif decision.error is not None and code != EXIT_CRASH:
             code = EXIT_INVALID
         elif not decision.allowed and code == EXIT_OK:
             code = EXIT_NO

@@ -8,6 +8,7 @@ action first: a reason template or a proof binding can never leak one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,15 @@ class Scrubber:
             for f in findings:
                 text = texts.get(f.field)
                 if text is not None and f.end > f.start:
-                    values.setdefault(text[f.start : f.end], marker(f.kind))
+                    value, mark = text[f.start : f.end], marker(f.kind)
+                    values.setdefault(value, mark)
+                    # as a JSON string shows it (a template rendering an object, a proof
+                    # argument): newlines, quotes and backslashes escaped
+                    for escaped in (
+                        json.dumps(value)[1:-1],
+                        json.dumps(value, ensure_ascii=False)[1:-1],
+                    ):
+                        values.setdefault(escaped, mark)
         # longest first, so a value containing another is replaced whole
         self._values = sorted(values.items(), key=lambda kv: (-len(kv[0]), kv[0]))
 
@@ -207,7 +216,11 @@ def failed_decision(
     message: str,
     decision_id: str | None = None,
 ) -> Decision:
-    """Fail closed: ``deny``, with the error in the record."""
+    """Fail closed: ``deny``, with the error in the record (any secret in it replaced)."""
+    from policyc.normalize.secrets import find_secrets, redact_text
+
+    message = redact_text(message, find_secrets(message, "error"))
+    action_id = redact_text(action_id, find_secrets(action_id, "action_id"))
     return Decision(
         decision_id=decision_id or new_id("dec_"),
         action_id=action_id,
