@@ -1082,3 +1082,27 @@ def test_importing_the_shell_normalizer_stays_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("command", "statement", "unresolved"),
+    [
+        ("dropdb -h db prod", ("drop_database", "prod"), None),
+        ("/usr/bin/dropdb $X", ("drop_database", ""), "sql"),
+        ("mysqladmin -uroot -f drop shop", ("drop_database", "shop"), None),
+        ("mysqladmin status", None, None),
+        ('mongosh --eval "db.dropDatabase()"', None, "inline_code"),
+        ("rails db:drop", ("drop_database", ""), None),
+        ("rake db:reset", ("drop_database", ""), None),
+        ("rails db:migrate", None, None),
+    ],
+)
+def test_database_admin_tools(
+    command: str, statement: tuple[str, str] | None, unresolved: str | None
+) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    f = normalize_shell(command, "/repo").facts
+    assert (statement in f.get("sql_statement", [])) if statement else not f.get("sql_statement")
+    kinds = {k for k, _ in f.get("unresolved", [])}
+    assert (unresolved in kinds) if unresolved else not (kinds - {"argument"})

@@ -392,3 +392,69 @@ def _clickhouse(client: str, args: list[str | None], sh: Shell) -> None:
         _sql_file(sh, client, f)
     if not queries and not files:
         _sql_stdin(sh, "clickhouse", client)
+
+
+# -- database administration tools: what they do to databases, without SQL ---------------------
+
+_DB_ADMIN_VALUES = {
+    "dropdb": ("hpUw", ("host", "port", "username", "maintenance-db")),
+    "mysqladmin": ("hPuSp", ("host", "port", "user", "socket", "password")),
+}
+
+
+@_program("dropdb")
+def _dropdb(client: str, args: list[str | None], sh: Shell) -> None:
+    """``dropdb NAME``: DROP DATABASE NAME (``drop_database``; ``""`` when computed)."""
+    short, long_ = _DB_ADMIN_VALUES[client]
+    opts = gnu_options(args, short_values=short, long_values=long_)
+    names = opts.operands[:1] or [None]
+    for name in names:
+        sh.add("sql_statement", "drop_database", (name or "").lower())
+        if name is None:
+            sh.add("unresolved", "sql", "dropdb drops a database named at run time")
+
+
+@_program("mysqladmin")
+def _mysqladmin(client: str, args: list[str | None], sh: Shell) -> None:
+    """``mysqladmin drop NAME`` (and ``create``): the statement the subcommand stands for."""
+    short, long_ = _DB_ADMIN_VALUES[client]
+    ops = list(gnu_options(args, short_values=short, long_values=long_).operands)
+    while ops:
+        verb = ops.pop(0)
+        if verb is None:
+            sh.add("unresolved", "sql", "mysqladmin runs a command computed at run time")
+            return
+        if verb.lower() in ("drop", "create"):
+            name = ops.pop(0) if ops else None
+            kind = "drop_database" if verb.lower() == "drop" else "create"
+            sh.add("sql_statement", kind, (name or "").lower())
+            if name is None:
+                sh.add("unresolved", "sql", f"mysqladmin {verb} of a database named at run time")
+
+
+@_program("mongosh", "mongo")
+def _mongosh(client: str, args: list[str | None], sh: Shell) -> None:
+    """``mongosh --eval JS`` / a script file: JavaScript against the database, not analysed."""
+    for a in args:
+        if a is None or a in ("--eval", "-e") or (a or "").startswith("--eval="):
+            sh.add("unresolved", "inline_code", f"{client} runs JavaScript that is not analysed")
+            return
+        if a.endswith(".js"):
+            sh.file("reads_file", a)
+            sh.add(
+                "unresolved", "script", f"{client} runs a script file whose commands are not seen"
+            )
+            return
+
+
+@_program("rails", "rake")
+def _rails(client: str, args: list[str | None], sh: Shell) -> None:
+    """``rails db:drop`` / ``db:reset`` / ``db:schema:load`` … drop or rebuild the database."""
+    for a in args:
+        task = (a or "").split("[", 1)[0]
+        if task in ("db:drop", "db:drop:all", "db:reset", "db:purge", "db:purge:all"):
+            sh.add("sql_statement", "drop_database", "")
+        elif task in ("db:schema:load", "db:structure:load", "db:setup", "db:truncate_all"):
+            sh.add("sql_statement", "truncate", "")
+        elif a is None:
+            sh.add("unresolved", "argument", f"{client} runs a task computed at run time")
