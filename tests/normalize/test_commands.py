@@ -1106,3 +1106,26 @@ def test_database_admin_tools(
     assert (statement in f.get("sql_statement", [])) if statement else not f.get("sql_statement")
     kinds = {k for k, _ in f.get("unresolved", [])}
     assert (unresolved in kinds) if unresolved else not (kinds - {"argument"})
+
+
+@pytest.mark.parametrize(
+    ("command", "reads", "writes"),
+    [
+        ("paste .env a.txt", {"/repo/.env", "/repo/a.txt"}, set()),
+        ("gzip -c .env", {"/repo/.env"}, set()),
+        ("tar czf - .env", {"/repo/.env"}, set()),
+        ("tar -czf out.tgz src .env", {"/repo/src", "/repo/.env"}, {"/repo/out.tgz"}),
+        ("tar --create --file=x.tar .env", {"/repo/.env"}, {"/repo/x.tar"}),
+        ("tar -xzf a.tgz", {"/repo/a.tgz"}, set()),
+        ("zip -qr - ~/.ssh", {"/home/dev/.ssh"}, set()),
+        ("zip out.zip a.txt", {"/repo/a.txt"}, {"/repo/out.zip"}),
+    ],
+)
+def test_archivers_and_filters_read_their_operands(
+    command: str, reads: set[str], writes: set[str]
+) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    f = normalize_shell(command, "/repo", "/home/dev").facts
+    assert {p for (p,) in f.get("reads_file", [])} == reads
+    assert {p for (p,) in f.get("writes_file", [])} == writes

@@ -298,6 +298,22 @@ _READERS: dict[str, _Reader] = {
         ),
     ),
     "tac": _Reader("s", ("separator",)),
+    "paste": _Reader("d", ("delimiters",)),
+    "rev": _Reader(),
+    "expand": _Reader("t", ("tabs",)),
+    "unexpand": _Reader("t", ("tabs",)),
+    "fold": _Reader("w", ("width",)),
+    "fmt": _Reader("wgp", ("width", "goal", "prefix")),
+    "column": _Reader("cstoNRHWdJ", ("columns", "separator", "output-separator", "table-columns")),
+    "gzip": _Reader("S", ("suffix",)),
+    "gunzip": _Reader("S", ("suffix",)),
+    "zcat": _Reader("S", ("suffix",)),
+    "bzip2": _Reader(),
+    "bzcat": _Reader(),
+    "xz": _Reader("TMF", ("threads", "memlimit", "format", "suffix")),
+    "xzcat": _Reader(),
+    "zstd": _Reader("oT", ("output",), write_options=("-o", "--output")),
+    "lz4": _Reader(),
     "jq": _Reader(
         "L",
         ("indent", "from-file"),
@@ -418,3 +434,62 @@ def _jq_args(args: list[str | None], sh: Shell) -> list[str | None]:
         out.append(a)
         i += 1
     return out
+
+
+@_program("tar", "bsdtar", "gtar")
+def _tar(base: str, args: list[str | None], sh: Shell) -> None:
+    """``tar c…`` reads its operands (``-f ARCHIVE`` is written); ``x``/``t`` read the archive and
+    extraction writes what it holds (not known: ``unresolved("path")``)."""
+    words = list(args)
+    # the first word may bundle letters without a dash (czf ARCHIVE), f taking the next word
+    letters = ""
+    if words and words[0] is not None and not words[0].startswith("-"):
+        letters = words.pop(0) or ""
+    archive: str | None = None
+    ops: list[str | None] = []
+    i = 0
+    if "f" in letters and words:
+        archive = words.pop(0)
+    while i < len(words):
+        w = words[i]
+        if w is not None and w.startswith("-") and not w.startswith("--"):
+            letters += w[1:].split("f", 1)[0]
+            if "f" in w[1:]:
+                rest = w[1:].split("f", 1)[1]
+                archive = rest or (words[i + 1] if i + 1 < len(words) else None)
+                i += 0 if rest else 1
+                letters += "f"
+        elif w is not None and w.startswith("--file="):
+            archive = w.split("=", 1)[1]
+        elif w in ("--file",):
+            archive = words[i + 1] if i + 1 < len(words) else None
+            i += 1
+        elif w is not None and w.startswith("--"):
+            letters += {"--create": "c", "--extract": "x", "--get": "x", "--list": "t"}.get(w, "")
+        else:
+            ops.append(w)
+        i += 1
+    if "c" in letters or "r" in letters or "u" in letters:
+        for op in ops:
+            if op is not None:
+                sh.file("reads_file", op)
+        if archive not in (None, "-"):
+            _write(sh, archive)
+    elif "x" in letters or "t" in letters:
+        if archive not in (None, "-"):
+            sh.file("reads_file", archive)
+        if "x" in letters:
+            sh.add("unresolved", "path", "tar extracts files whose names are in the archive")
+
+
+@_program("zip")
+def _zip(base: str, args: list[str | None], sh: Shell) -> None:
+    """``zip ARCHIVE FILES…``: the archive is written, the files read (``-r`` below them)."""
+    opts = gnu_options(args, short_values="bnPtTAeiIxZsL", long_values=("password", "temp-path"))
+    ops = _literal(opts.operands)
+    if not ops:
+        return
+    if ops[0] != "-":
+        _write(sh, ops[0])
+    for op in ops[1:]:
+        sh.file("reads_file", op)
