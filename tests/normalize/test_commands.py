@@ -1129,3 +1129,32 @@ def test_archivers_and_filters_read_their_operands(
     f = normalize_shell(command, "/repo", "/home/dev").facts
     assert {p for (p,) in f.get("reads_file", [])} == reads
     assert {p for (p,) in f.get("writes_file", [])} == writes
+
+
+@pytest.mark.parametrize(
+    ("command", "deletes", "unresolved"),
+    [
+        ("busybox rm -rf /srv", True, None),
+        ("unshare -r rm -rf /srv", True, None),
+        ("systemd-run --user rm -rf /srv", True, None),
+        ("screen -dm rm -rf /srv", True, None),
+        ("script -qc 'rm -rf /srv' /dev/null", True, None),
+        ("sg wheel -c 'rm -rf /srv'", True, None),
+        ("tmux new-session -d 'rm -rf /srv'", True, None),
+        ("tmux new -s x -d rm -rf /srv", True, None),
+        ("npx rimraf /srv", True, None),
+        ("npx -y -p cowsay -c 'rm -rf /srv'", True, None),
+        ("npx jest src --coverage", False, None),
+        ("tmux ls", False, None),
+        ("tmux send-keys -t 0 'rm -rf /' Enter", False, "shell_stdin"),
+        ("at now <<< 'rm -rf /srv'", False, "shell_stdin"),
+        ("expect -c 'spawn rm -rf /srv'", False, "inline_code"),
+    ],
+)
+def test_runners_of_other_commands(command: str, deletes: bool, unresolved: str | None) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    f = normalize_shell(command, "/repo").facts
+    assert (("recursive_force_delete", "/srv") in f.get("destructive", [])) == deletes
+    kinds = {k for k, _ in f.get("unresolved", [])}
+    assert (unresolved in kinds) if unresolved else not kinds

@@ -28,6 +28,9 @@ the data flows:
 - ``publish``: ``publishes_package(tool, registry)``;
 - ``sql_clients``: SQL run by ``psql``, ``mysql``, ``sqlite3``, ``duckdb``, ``clickhouse``;
 - ``interpreters``: inline code (``python -c``, ``node -e`` …);
+- ``runners``: programs that run another command (``busybox``, ``unshare``, ``systemd-run``,
+  ``screen``, ``script -c``, ``sg``, ``tmux``) or run what cannot be seen (``npx``, ``expect``,
+  ``at``);
 - ``stdout``: what a command writes on stdout, for the command it is piped to.
 
 Names with a leading underscore are shared between the modules of this package only; ``shell.py``
@@ -44,6 +47,7 @@ from policyc.normalize.programs import (  # noqa: F401
     infra,
     network_clients,
     publish,
+    runners,
     sql_clients,
 )
 from policyc.normalize.programs.contract import _PROGRAMS, Shell, Stdin
