@@ -1158,3 +1158,20 @@ def test_runners_of_other_commands(command: str, deletes: bool, unresolved: str 
     assert (("recursive_force_delete", "/srv") in f.get("destructive", [])) == deletes
     kinds = {k for k, _ in f.get("unresolved", [])}
     assert (unresolved in kinds) if unresolved else not kinds
+
+
+@pytest.mark.parametrize(
+    ("command", "unresolved"),
+    [
+        ('python manage.py shell -c "import os"', "inline_code"),
+        ("python manage.py dbshell", "sql"),
+        ("python manage.py test", None),
+        ("make --eval='all: ; rm -rf /srv'", "inline_code"),
+        ("make -j4 build", None),
+    ],
+)
+def test_code_run_through_django_and_make(command: str, unresolved: str | None) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    kinds = {k for k, _ in normalize_shell(command, "/repo").facts.get("unresolved", [])}
+    assert kinds == ({unresolved} if unresolved else set())

@@ -37,6 +37,8 @@ def _python(prog: str, args: list[str | None], sh: Shell) -> None:
         if a is None or a == "-" or not a.startswith("-"):
             if a == "-":
                 _code_from_stdin(sh, prog)
+            elif a is not None and a.rsplit("/", 1)[-1] == "manage.py":
+                _django(prog, args[i + 1 :], sh)
             return  # a script (or code from stdin)
         i += 1
         if a == "--":
@@ -158,3 +160,21 @@ def _pwsh(prog: str, args: list[str | None], sh: Shell) -> None:
             return
         if name in _PWSH_VALUES:
             i += 1
+
+
+def _django(prog: str, args: list[str | None], sh: Shell) -> None:
+    """``manage.py shell -c CODE`` / ``shell < script`` / ``dbshell``: Python or SQL run through
+    the project, not analysed."""
+    if not args:
+        return
+    command = args[0]
+    if command is None:
+        sh.add("unresolved", "argument", f"{prog} manage.py runs a command computed at run time")
+    elif command == "shell" and any(
+        a is None or a in ("-c", "--command") or a.startswith("--command=") for a in args[1:]
+    ):
+        sh.add("unresolved", "inline_code", "manage.py shell -c runs Python that is not analysed")
+    elif command == "shell" and sh.stdin is not None:
+        sh.add("unresolved", "inline_code", "manage.py shell runs Python read from stdin")
+    elif command == "dbshell":
+        sh.add("unresolved", "sql", "manage.py dbshell runs SQL that is not seen")

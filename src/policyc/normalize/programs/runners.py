@@ -162,3 +162,14 @@ def _at(base: str, args: list[str | None], sh: Shell) -> None:
     if "-l" in args or "-d" in args or "-r" in args or "-c" in args:
         return  # listing, removing or showing jobs
     sh.add("unresolved", "shell_stdin", f"{base} schedules commands read from stdin")
+
+
+@_program("make", "gmake")
+def _make(base: str, args: list[str | None], sh: Shell) -> None:
+    """``make --eval=TEXT`` adds rules (recipes are shell commands) that are not analysed."""
+    for i, a in enumerate(args):
+        if a is None:
+            continue
+        if a.startswith("--eval") or (a == "-E" and i + 1 < len(args)):
+            sh.add("unresolved", "inline_code", f"{base} --eval adds rules that are not analysed")
+            return
