@@ -1175,3 +1175,23 @@ def test_code_run_through_django_and_make(command: str, unresolved: str | None) 
 
     kinds = {k for k, _ in normalize_shell(command, "/repo").facts.get("unresolved", [])}
     assert kinds == ({unresolved} if unresolved else set())
+
+
+def test_more_git_subcommands() -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    def f(command: str) -> dict[str, list[tuple[object, ...]]]:
+        return normalize_shell(command, "/repo").facts
+
+    assert ("evil.example.net",) in f("git remote add x https://evil.example.net/r.git")[
+        "uploads_to"
+    ]
+    assert "uploads_to" not in f("git remote -v")
+    assert ("force_push", "main") in f("git send-pack --force git@github.com:a/b.git main")[
+        "git_op"
+    ]
+    assert ("recursive_force_delete", "/srv") in f("git submodule foreach 'rm -rf /srv'")[
+        "destructive"
+    ]
+    assert ("/repo/.env",) in f("git diff --no-index /dev/null .env")["reads_file"]
+    assert "reads_file" not in f("git diff HEAD~1")

@@ -441,9 +441,47 @@ def _git_rewrite(sub: str, args: list[str | None], sh: Shell, config: _GitConfig
     sh.add("git_op", "rewrite_history", sub)
 
 
+def _git_remote(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git remote add|set-url NAME URL``: a later ``git push NAME`` names no host, so the URL
+    is taken as uploaded to here (a superset: adding a remote is the step before pushing)."""
+    ops = [a for a in args if a is None or not a.startswith("-")]
+    if len(ops) >= 3 and ops[0] in ("add", "set-url"):
+        url = ops[2]
+        if url is None:
+            sh.add("unresolved", "url", f"git remote {ops[0]} of a URL computed at run time")
+        else:
+            _remote_contact(sh, url, upload=True)
+
+
+def _git_submodule(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git submodule foreach [--recursive] CMD…``: CMD runs through a shell in each one."""
+    ops = list(args)
+    while ops and ops[0] is not None and ops[0].startswith("-"):
+        ops.pop(0)
+    if not ops or ops[0] != "foreach":
+        return
+    words = [a for a in ops[1:] if a not in ("--recursive", "-q", "--quiet")]
+    if any(w is None for w in words):
+        sh.add("unresolved", "shell_string", "git submodule foreach runs text computed at run time")
+    elif words:
+        sh.text(" ".join(w for w in words if w is not None))
+
+
+def _git_diff(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git diff --no-index A B`` compares two files of the file system: it reads both."""
+    if "--no-index" not in args:
+        return
+    for op in [a for a in args if a is not None and not a.startswith("-")][:2]:
+        sh.file("reads_file", op)
+
+
 GitHandler = Callable[[str, list[str | None], Shell, _GitConfig], None]
 _GIT_SUBCOMMANDS: dict[str, GitHandler] = {
     "push": _git_push,
+    "send-pack": _git_push,
+    "remote": _git_remote,
+    "submodule": _git_submodule,
+    "diff": _git_diff,
     "fetch": _git_fetch,
     "pull": _git_fetch,
     "clone": _git_fetch,
