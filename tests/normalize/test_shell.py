@@ -283,3 +283,24 @@ def test_a_command_name_with_odd_blanks_is_unresolved(command: str) -> None:
     assert ("command_name", "the command name holds blanks or control characters") in f[
         "unresolved"
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "destroys"),
+    [
+        ("alias x=rm; x -rf /srv", True),
+        ("shopt -s expand_aliases\nalias ls='rm -rf /srv'\nls", True),
+        ("alias x='rm -r'; x -f /srv", True),
+        ("alias ll='ls -la'; ll src", False),
+        ("alias rm='rm -i'; rm -f a.txt", False),  # an alias does not expand inside itself
+    ],
+)
+def test_aliases_are_expanded(command: str, destroys: bool) -> None:
+    f = facts(command)
+    assert (("recursive_force_delete", "/srv") in f.get("destructive", set())) == destroys
+
+
+def test_a_computed_alias_is_unresolved() -> None:
+    assert ("alias", "an alias is defined from text computed at run time") in facts(
+        "alias a=$X; a"
+    )["unresolved"]

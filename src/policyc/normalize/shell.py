@@ -137,6 +137,10 @@ class _Session:
     env: dict[str, str | None] = field(default_factory=dict)  # assigned or exported
     local: dict[str, str | None] = field(default_factory=dict)  # for the command at hand
     git_settings: set[tuple[tuple[str, str | None], ...]] = field(default_factory=set)
+    # aliases defined so far (None: defined with a value computed at run time); a command named
+    # like one is analysed both as written and expanded, whether or not the shell would expand
+    # it (aliases need `shopt -s expand_aliases` outside interactive shells): a superset
+    aliases: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -690,6 +694,39 @@ def _change_directory(base: str, args: list[str | None], out: ShellFacts, cwd: s
         session.version += 1
 
 
+def _define_aliases(args: list[str | None], out: ShellFacts) -> None:
+    for a in args:
+        if a is None:
+            out.add("unresolved", "alias", "an alias is defined from text computed at run time")
+            continue
+        name, eq, value = a.partition("=")
+        if eq and name and not name.startswith("-"):
+            out.session.aliases[name] = value
+
+
+def _expand_alias(
+    name: str,
+    args: list[str | None],
+    out: ShellFacts,
+    cwd: str | None,
+    depth: int,
+    stdin: Stdin | None,
+) -> None:
+    import shlex
+
+    value = out.session.aliases[name]
+    if value is None or any(a is None for a in args):
+        out.add("unresolved", "alias", f"the alias {name} expands to text computed at run time")
+        return
+    rest = " ".join(shlex.quote(a) for a in args if a is not None)
+    expansion = (value + " " + rest).strip()
+    out.session.aliases.pop(name)  # an alias is not expanded inside its own expansion
+    try:
+        _walk_text(expansion, out, cwd, depth + 1, stdin)
+    finally:
+        out.session.aliases[name] = value
+
+
 def _simple(
     words: list[str | None],
     out: ShellFacts,
@@ -713,6 +750,10 @@ def _simple(
         out.add("unresolved", "command_name", "the command name holds blanks or control characters")
         return
     args = words[1:]
+    if base == "alias":
+        _define_aliases(args, out)
+    if name in out.session.aliases:
+        _expand_alias(name, args, out, cwd, depth, stdin)
     if base in _WRAPPERS and _wrapper(base, args, out, cwd, depth, stdin):
         return
     if base in ("cd", "pushd", "popd"):
