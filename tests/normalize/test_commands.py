@@ -1195,3 +1195,23 @@ def test_more_git_subcommands() -> None:
     ]
     assert ("/repo/.env",) in f("git diff --no-index /dev/null .env")["reads_file"]
     assert "reads_file" not in f("git diff HEAD~1")
+
+
+@pytest.mark.parametrize(
+    ("command", "reads", "writes"),
+    [
+        ("ln -s .env notes.txt", {"/repo/.env"}, {"/repo/notes.txt"}),
+        ("ln .env public.txt", {"/repo/.env"}, {"/repo/public.txt"}),
+        ("docker run --rm -v ~/.ssh:/k alpine true", {"/home/dev/.ssh"}, {"/home/dev/.ssh"}),
+        ("docker run --mount type=bind,source=/etc,target=/e x", {"/etc"}, {"/etc"}),
+        ("docker run -v data:/d x", set(), set()),
+    ],
+)
+def test_links_and_mounts_expose_their_targets(
+    command: str, reads: set[str], writes: set[str]
+) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    f = normalize_shell(command, "/repo", "/home/dev").facts
+    assert {p for (p,) in f.get("reads_file", [])} == reads
+    assert {p for (p,) in f.get("writes_file", [])} == writes

@@ -493,3 +493,19 @@ def _zip(base: str, args: list[str | None], sh: Shell) -> None:
         _write(sh, ops[0])
     for op in ops[1:]:
         sh.file("reads_file", op)
+
+
+@_program("ln", "link")
+def _ln(base: str, args: list[str | None], sh: Shell) -> None:
+    """``ln [-s] TARGET… [LINK|DIR]``: the link makes the target readable under another name, so
+    the target counts as read (as a copy would); the link is written."""
+    opts = gnu_options(args, short_values="tS", long_values=("target-directory", "suffix"),
+                       aliases={"--target-directory": "-t"})  # fmt: skip
+    ops = _literal(opts.operands)
+    targets = [v for v in opts.values("-t") if v is not None]
+    sources = ops if targets or len(ops) == 1 else ops[:-1]
+    links = targets or ops[-1:] if len(ops) > 1 or targets else []
+    for src in sources:
+        sh.file("reads_file", src)
+    for link in links:
+        _write(sh, link)

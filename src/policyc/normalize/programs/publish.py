@@ -176,6 +176,8 @@ def _docker(tool: str, args: list[str | None], sh: Shell) -> None:
                  "-c": "--context", "-l": "--log-level"},
     )  # fmt: skip
     ops = opts.operands
+    if ops[:1] in (["run"], ["create"], ["container"]):
+        _docker_mounts(args, sh)
     if ops[:1] == ["image"]:
         ops = ops[1:]
     if ops[:1] == ["buildx"]:
@@ -193,3 +195,34 @@ def _docker(tool: str, args: list[str | None], sh: Shell) -> None:
         if opts.has("--push") or any("type=registry" in o for o in outputs):
             for tag in opts.values("--tag") or [None]:
                 _publish(sh, tool, image_registry(tag) if tag is not None else None)
+
+
+def _docker_mounts(args: list[str | None], sh: Shell) -> None:
+    """``docker run -v HOST:CTR`` / ``--mount type=bind,source=HOST``: the container may read and
+    write the host path (both facts: the files under it are exposed either way)."""
+    for i, a in enumerate(args):
+        if a is None:
+            continue
+        value: str | None = None
+        if a in ("-v", "--volume", "--mount"):
+            value = args[i + 1] if i + 1 < len(args) else None
+            if value is None:
+                sh.add("unresolved", "path", "a volume mounted from a path computed at run time")
+                continue
+            kind = a
+        elif a.startswith(("--volume=", "--mount=")):
+            kind, _, value = a.partition("=")
+        elif a.startswith("-v") and len(a) > 2:
+            kind, value = "-v", a[2:].lstrip("=")
+        else:
+            continue
+        if kind == "--mount":
+            fields = dict(f.partition("=")[::2] for f in value.split(","))
+            host = fields.get("source") or fields.get("src")
+            if fields.get("type", "volume") != "bind" or not host:
+                continue
+        else:
+            host = value.split(":", 1)[0]
+        if host.startswith(("/", "~", ".")):
+            sh.file("reads_file", host)
+            sh.file("writes_file", host)
