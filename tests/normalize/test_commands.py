@@ -1215,3 +1215,14 @@ def test_links_and_mounts_expose_their_targets(
     f = normalize_shell(command, "/repo", "/home/dev").facts
     assert {p for (p,) in f.get("reads_file", [])} == reads
     assert {p for (p,) in f.get("writes_file", [])} == writes
+
+
+def test_a_container_command_is_analysed_as_a_superset() -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    f = normalize_shell("docker run --rm -v /srv:/srv alpine rm -rf /srv", "/repo").facts
+    assert ("recursive_force_delete", "/srv") in f["destructive"]
+    assert "unresolved" not in normalize_shell("docker run -e A=b -p 80:80 nginx", "/repo").facts
+    assert ("remote_command", "docker runs an entrypoint that is not seen") in normalize_shell(
+        "docker run --entrypoint /bin/sh img -c x", "/repo"
+    ).facts["unresolved"]

@@ -178,6 +178,7 @@ def _docker(tool: str, args: list[str | None], sh: Shell) -> None:
     ops = opts.operands
     if ops[:1] in (["run"], ["create"], ["container"]):
         _docker_mounts(args, sh)
+        _docker_command(tool, args, sh)
     if ops[:1] == ["image"]:
         ops = ops[1:]
     if ops[:1] == ["buildx"]:
@@ -226,3 +227,32 @@ def _docker_mounts(args: list[str | None], sh: Shell) -> None:
         if host.startswith(("/", "~", ".")):
             sh.file("reads_file", host)
             sh.file("writes_file", host)
+
+
+_DOCKER_RUN_VALUES = (
+    "env", "publish", "name", "workdir", "user", "network", "entrypoint", "label", "env-file",
+    "platform", "memory", "cpus", "hostname", "add-host", "dns", "cap-add", "cap-drop", "device",
+    "restart", "log-driver", "log-opt", "shm-size", "ulimit", "tmpfs", "pid", "ipc", "gpus",
+    "volume", "mount", "volumes-from", "link", "expose", "health-cmd", "pull", "runtime",
+    "security-opt", "stop-signal", "cidfile", "attach", "detach-keys", "group-add", "uts",
+)  # fmt: skip
+
+
+def _docker_command(tool: str, args: list[str | None], sh: Shell) -> None:
+    """``docker run [opts] IMAGE CMD…``: CMD is analysed as if it ran here — its paths are the
+    container's, so its facts are a superset of what it can do to this machine (through the
+    mounts above) and name what it does inside; ``--entrypoint`` (a program in the image) is
+    ``unresolved("remote_command")``."""
+    words = list(args)
+    while words and words[0] not in ("run", "create"):
+        words.pop(0)
+    opts = gnu_options(
+        words[1:],
+        short_values="epwulmhv",
+        long_values=_DOCKER_RUN_VALUES,
+        permute=False,
+    )
+    if opts.has("--entrypoint"):
+        sh.add("unresolved", "remote_command", f"{tool} runs an entrypoint that is not seen")
+    if len(opts.operands) > 1:
+        sh.words(list(opts.operands[1:]))
