@@ -20,6 +20,7 @@ the data flows:
   ``rsync``), and how every family reports a file written or destroyed;
 - ``destructive``: ``destructive(kind, target)`` (``rm -r``, ``shred``, ``dd``, ``mkfs``,
   ``truncate``, ``find -delete`` …);
+- ``cloud``: files uploaded to buckets and remotes (``aws s3``, ``gsutil``, ``rclone``);
 - ``crypto``: ``openssl`` and ``gpg``, whose files are in options or whose operands are key ids;
 - ``network_clients``: ``curl``, ``wget``, HTTPie, netcat, ``telnet``, ``ftp``, ``ssh``,
   ``scp``, ``mosh``;
@@ -43,6 +44,7 @@ import re
 
 # imported for the programs they register: nothing else of theirs is used here
 from policyc.normalize.programs import (  # noqa: F401
+    cloud,
     crypto,
     infra,
     network_clients,

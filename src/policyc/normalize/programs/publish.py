@@ -75,6 +75,10 @@ def _npm(tool: str, args: list[str | None], sh: Shell) -> None:
     if not ops or ops[0] is None:
         return
     sub = ops[0]
+    if sub in ("exec", "x", "dlx") and len(ops) > 1:
+        # npm exec -- CMD …, pnpm dlx / exec CMD …, yarn dlx CMD …: the package's program runs
+        sh.words(list(ops[1:]))
+        return
     if not (sub == "publish" or (tool == "npm" and len(sub) >= 2 and "publish".startswith(sub))):
         return
     if any(not _off(v) for c, v in opts.found if "--dry-run" in c):

@@ -1,0 +1,106 @@
+"""Cloud storage clients: files uploaded to buckets and remotes.
+
+``aws s3 cp|mv|sync SRC DST`` reads a local SRC and uploads to ``s3.amazonaws.com`` when DST is
+``s3://…`` (a download writes the local DST); ``aws s3api put-object --body FILE`` likewise;
+``gsutil cp``/``gcloud storage cp`` to ``gs://`` upload to ``storage.googleapis.com``;
+``az storage blob upload --file F`` to ``blob.core.windows.net``. ``rclone copy|sync|move…
+SRC DST`` reads a local SRC; a remote (``name:path``) is configured elsewhere, so where it goes is
+``unresolved("url", …)``. ``gh gist create FILES`` / ``gh release upload TAG FILES`` read the
+files and upload them to ``api.github.com``.
+"""
+
+from __future__ import annotations
+
+from policyc.normalize.programs.contract import Shell, _program
+from policyc.normalize.programs.files import _write
+from policyc.normalize.programs.options import _literal, gnu_options
+
+_BUCKET_HOSTS = {"s3://": "s3.amazonaws.com", "gs://": "storage.googleapis.com"}
+
+
+def _bucket_host(path: str) -> str | None:
+    for prefix, host in _BUCKET_HOSTS.items():
+        if path.startswith(prefix):
+            return host
+    return None
+
+
+def _copy(sh: Shell, ops: list[str]) -> None:
+    if len(ops) < 2:
+        return
+    *sources, dest = ops
+    dest_host = _bucket_host(dest)
+    for src in sources:
+        src_host = _bucket_host(src)
+        if src_host is not None:
+            sh.add("contacts_host", src_host)
+        else:
+            sh.file("reads_file", src)
+    if dest_host is not None:
+        sh.add("contacts_host", dest_host)
+        sh.add("uploads_to", dest_host)
+    else:
+        _write(sh, dest)
+
+
+@_program("aws")
+def _aws(base: str, args: list[str | None], sh: Shell) -> None:
+    opts = gnu_options(
+        args,
+        long_values=("profile", "region", "endpoint-url", "output", "query", "body", "bucket",
+                     "key", "cli-input-json", "exclude", "include", "storage-class", "acl"),
+    )  # fmt: skip
+    ops = _literal(opts.operands)
+    if ops[:1] == ["s3"] and len(ops) > 1 and ops[1] in ("cp", "mv", "sync"):
+        _copy(sh, ops[2:])
+    elif ops[:2] == ["s3api", "put-object"]:
+        for body in opts.values("--body"):
+            if body is not None:
+                sh.file("reads_file", body)
+        sh.add("contacts_host", "s3.amazonaws.com")
+        sh.add("uploads_to", "s3.amazonaws.com")
+
+
+@_program("gsutil")
+def _gsutil(base: str, args: list[str | None], sh: Shell) -> None:
+    ops = _literal(gnu_options(args, short_values="hop").operands)
+    if ops[:1] in (["cp"], ["mv"], ["rsync"]):
+        _copy(sh, [o for o in ops[1:] if not o.startswith("-")])
+
+
+@_program("rclone")
+def _rclone(base: str, args: list[str | None], sh: Shell) -> None:
+    ops = _literal(gnu_options(args, long_values=("config", "transfers", "include", "exclude",
+                                                  "filter", "bwlimit")).operands)  # fmt: skip
+    if not ops or ops[0] not in ("copy", "copyto", "sync", "move", "moveto", "bisync"):
+        return
+    for path in ops[1:]:
+        head = path.split(":", 1)[0]
+        if ":" in path and not path.startswith(("/", ".", "~")) and "/" not in head:
+            sh.add("unresolved", "url", f"rclone remote {head}: is configured elsewhere")
+        else:
+            sh.file("reads_file", path)
+
+
+@_program("gh")
+def _gh(base: str, args: list[str | None], sh: Shell) -> None:
+    """``gh gist create FILES`` and ``gh release upload TAG FILES``: the files are read and sent
+    to GitHub."""
+    opts = gnu_options(
+        args,
+        short_values="dfRw",
+        long_values=("desc", "filename", "repo", "hostname"),
+        aliases={"-R": "--repo"},
+    )
+    ops = _literal(opts.operands)
+    files: list[str] = []
+    if ops[:2] == ["gist", "create"]:
+        files = [o for o in ops[2:] if o != "-"]
+    elif ops[:2] == ["release", "upload"]:
+        files = [o.split("#", 1)[0] for o in ops[3:]]
+    if not files:
+        return
+    for f in files:
+        sh.file("reads_file", f)
+    sh.add("contacts_host", "api.github.com")
+    sh.add("uploads_to", "api.github.com")
