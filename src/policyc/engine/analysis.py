@@ -112,9 +112,9 @@ class Stratum:
     # selective one: the position with the most distinct constants across the program — and only
     # runs if a fact with that constant exists. The others are grouped by the predicates of their
     # positive premises and run only if each of those has facts (no premise: always).
-    level1_guarded: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+    level1_guarded: tuple[tuple[frozenset[str], tuple[int, ...]], ...]
     # (rule, the other premise predicates that must have facts too)
-    level1_keyed: Mapping[tuple[str, int], Mapping[Value, tuple[tuple[int, tuple[str, ...]], ...]]]
+    level1_keyed: Mapping[tuple[str, int], Mapping[Value, tuple[tuple[int, frozenset[str]], ...]]]
     # Delta triggers: predicate → (rule index, premise) pairs, in rule order.
     triggers: Mapping[str, tuple[tuple[int, int], ...]]
     # Predicates of lower strata (or inputs) that rules of this stratum read positively.
@@ -483,7 +483,7 @@ def _plan(st: _State) -> None:
     for number, rule_ids in enumerate(st.strata_rules):
         preds = frozenset(st.rules[i].head.predicate for i in rule_ids)
         guarded: dict[tuple[str, ...], list[int]] = {}
-        keyed: dict[tuple[str, int], dict[Value, list[tuple[int, tuple[str, ...]]]]] = {}
+        keyed: dict[tuple[str, int], dict[Value, list[tuple[int, frozenset[str]]]]] = {}
         triggers: dict[str, list[tuple[int, int]]] = {}
         lower: set[str] = set()
         for i in rule_ids:
@@ -500,14 +500,14 @@ def _plan(st: _State) -> None:
                 guarded.setdefault(needs, []).append(i)
             else:
                 (pred, pos), value = key
-                others = tuple(p for p in needs if p != pred)
+                others = frozenset(needs) - {pred}
                 keyed.setdefault((pred, pos), {}).setdefault(value, []).append((i, others))
         st.strata.append(
             Stratum(
                 number,
                 preds,
                 tuple(rule_ids),
-                tuple((needs, tuple(ids)) for needs, ids in sorted(guarded.items())),
+                tuple((frozenset(needs), tuple(ids)) for needs, ids in sorted(guarded.items())),
                 {
                     k: {v: tuple(ids) for v, ids in by_value.items()}
                     for k, by_value in keyed.items()

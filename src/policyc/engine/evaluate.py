@@ -114,17 +114,6 @@ class CompiledProgram:
         # per stratum, the lower predicates it reads that rules derive (their facts are released
         # level by level when recording); predicates of facts only are their own views
         self.lower_derived = [tuple(sorted(s.lower_inputs & self.derived)) for s in program.strata]
-        # the level-1 index of each stratum with its predicate sets as frozensets (subset tests)
-        self.level1 = [
-            (
-                [(frozenset(needs), ids) for needs, ids in s.level1_guarded],
-                [
-                    (pred, pos, {v: [(r, frozenset(o)) for r, o in f] for v, f in by.items()})
-                    for (pred, pos), by in s.level1_keyed.items()
-                ],
-            )
-            for s in program.strata
-        ]
 
     def functions(self, record: bool) -> list[Any]:
         """Per rule ``[full_plan, [delta_plans…]]``. Each starts as a stub that generates and
@@ -181,7 +170,7 @@ def run(
     # predicates with facts so far (kept up to date as strata derive facts)
     nonempty = {p for p, rel in G.items() if rel.rows}
     for k, stratum in enumerate(compiled.program.strata):
-        first = _level1_rules(compiled.level1[k], nonempty, G)
+        first = _level1_rules(stratum, nonempty, G)
         _run_stratum(stratum, G, fns, record, given, compiled.lower_derived[k], first, nonempty)
     return G
 
@@ -287,19 +276,15 @@ def _run_deltas(
         fns[rule_index][1][premise](visible, G, by_pred[pred], new, level)
 
 
-def _level1_rules(
-    index: tuple[list[tuple[frozenset[str], tuple[int, ...]]], list[Any]],
-    nonempty: set[str],
-    G: dict[str, Relation],
-) -> list[int]:
+def _level1_rules(stratum: Stratum, nonempty: set[str], G: dict[str, Relation]) -> list[int]:
     """The rules of a stratum that may fire at level 1: every premise predicate has facts, and a
     keyed rule's constant is among its premise's values."""
-    guarded, keyed = index
+    guarded, keyed = stratum.level1_guarded, stratum.level1_keyed
     rules: list[int] = []
     for needs, ids in guarded:
         if needs <= nonempty:
             rules.extend(ids)
-    for pred, pos, by_value in keyed:
+    for (pred, pos), by_value in keyed.items():
         if pred not in nonempty:
             continue
         idx = G[pred].index((pos,))

@@ -28,7 +28,7 @@ from policyc.lang.policy_set import PolicySet
 if TYPE_CHECKING:
     from policyc.lang.checker import CheckResult
 
-FORMAT = 2
+FORMAT = 3
 _MAGIC = b"policyc-cache\n"
 
 
