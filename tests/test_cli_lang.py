@@ -441,8 +441,14 @@ def test_failing_invariant_reports_the_counterexample(work: Path) -> None:
         "invariant inv.no_env requires deny, but this action got allow: {"
     )
     action = json.loads(line[line.index("{") :])
-    # the counterexample really breaks the invariant: a read of a .env the rule misses
-    assert action["action_type"] in ("file.read", "file.list")
+    # the counterexample really breaks the invariant: a read of a .env the rule misses (a file
+    # tool's read under a disguised path, or a shell command that reads it)
+    from policyc.action import parse_action
+    from policyc.engine.builtins import glob
+    from policyc.normalize import normalize_action
+
+    reads = normalize_action(parse_action(action, trusted=True)).facts.get("reads_file", [])
+    assert any(glob(p, "**/.env") for (p,) in reads), (action, reads)
     assert "FAIL  invariant inv.no_env: no .env is ever read  (inv.policy:9:1)" in r.stdout
     assert r.stdout.rstrip().endswith("0 passed, 1 failed")
 

@@ -203,3 +203,42 @@ def test_held_not_invariant_passes() -> None:
     )
     (inv,) = ps.invariants
     assert check_invariant(ps, inv, examples=30, seed=0).passed
+
+
+def test_invariants_reach_facts_only_commands_produce() -> None:
+    """An invariant over a derived fact of a command (``destructive``) is reached through the
+    action shapes, and a rule that forgets a spelling is caught."""
+    ps = _compile(
+        "module m\ndefault allow\n"
+        'deny m.rm when command = "rm -rf /" reason "x"\n'
+        'invariant m.i "no forced recursive delete" {\n'
+        '  when destructive("recursive_force_delete", _)\n  expect at_least deny\n}\n'
+    )
+    (inv,) = ps.invariants
+    result = check_invariant(ps, inv, examples=100, seed=0)
+    assert not result.passed and "requires at least deny" in result.messages[0]
+
+
+def test_invariants_reach_helpers_through_their_definitions() -> None:
+    """A helper in the ``when`` is followed to the input facts it is defined from."""
+    ps = _compile(
+        "module m\ndefault allow\n"
+        'pushes(D) :- git_op("force_push", D).\n'
+        'deny m.push when pushes(D) reason "force push {D}"\n'
+        'invariant m.i "no force push" {\n  when pushes(_)\n  expect deny\n}\n'
+    )
+    (inv,) = ps.invariants
+    result = check_invariant(ps, inv, examples=100, seed=0)
+    assert result.passed and result.messages[0].startswith("held on"), result.messages
+
+
+def test_a_failing_invariant_prints_the_action_redacted() -> None:
+    ps = _compile(
+        "module m\ndefault allow\n"
+        'invariant m.i "secrets are never sent" {\n  when secret(_, _)\n  expect deny\n}\n'
+    )
+    (inv,) = ps.invariants
+    result = check_invariant(ps, inv, examples=100, seed=0)
+    assert not result.passed
+    assert "[REDACTED:" in result.messages[0]
+    assert "EXAMPLEKEY" not in result.messages[0] and "Sup3rS3cret" not in result.messages[0]

@@ -36,7 +36,7 @@ def test_every_invariant_holds(stdlib: CheckResult) -> None:
     assert ps is not None
     failures = {}
     for inv in ps.invariants:
-        result = check_invariant(ps, inv, 100, 0)
+        result = check_invariant(ps, inv, 300, 0)  # as `policyc test` does
         if not result.passed:
             failures[inv.id] = result.messages
     assert failures == {}

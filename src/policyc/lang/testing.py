@@ -22,6 +22,7 @@ from policyc.engine.decisions import RANK
 from policyc.engine.errors import DatalogError
 from policyc.engine.ir import Atom, BuiltinCall, Const, Negation, Rule
 from policyc.lang.policy_set import InvariantCase, PolicySet, TestCase
+from policyc.lang.shapes import shapes
 from policyc.normalize import normalize_action
 
 
@@ -130,7 +131,8 @@ def action_strategy(policy_set: PolicySet, focus: InvariantCase | None = None) -
     half of the actions are built from what that invariant's ``when`` mentions."""
     from hypothesis import strategies as st
 
-    general = _actions(list(policy_set.program.rules), ACTION_TYPES)
+    every = list(policy_set.program.rules)
+    general = _actions(every, ACTION_TYPES, _mentioned(every, every))
     if focus is None:
         return general
     rules = [r for r in policy_set.program.rules if r.head.predicate == focus.predicate]
@@ -142,10 +144,33 @@ def action_strategy(policy_set: PolicySet, focus: InvariantCase | None = None) -
                 if lit.predicate == "action.action_type" and isinstance(lit.args[0], Const):
                     types.append(str(lit.args[0].value))
     types = sorted(set(types) & set(ACTION_TYPES)) or list(ACTION_TYPES)
-    return st.one_of(_actions(rules, tuple(types)), general)
+    return st.one_of(_actions(rules, tuple(types), _mentioned(rules, every), aimed=True), general)
 
 
-def _actions(rules: list[Rule], action_types: tuple[str, ...] | list[str]) -> Any:
+def _mentioned(rules: list[Rule], program: list[Rule]) -> set[str]:
+    """The predicates the rules' bodies mention (negated or not), and those the helpers they
+    mention are defined from, transitively: the input facts that can make the rules hold."""
+    out: set[str] = set()
+    todo = list(rules)
+    seen: set[str] = set()
+    while todo:
+        for lit in todo.pop().body:
+            atom = lit.atom if isinstance(lit, Negation) else lit
+            if isinstance(atom, Atom) and atom.predicate not in out:
+                out.add(atom.predicate)
+                if atom.predicate not in seen:
+                    seen.add(atom.predicate)
+                    todo += [r for r in program if r.head.predicate == atom.predicate]
+    return out
+
+
+def _actions(
+    rules: list[Rule],
+    action_types: tuple[str, ...] | list[str],
+    predicates: set[str],
+    *,
+    aimed: bool = False,
+) -> Any:
     from hypothesis import strategies as st
 
     strings, patterns = _program_strings(rules)
@@ -182,6 +207,7 @@ def _actions(rules: list[Rule], action_types: tuple[str, ...] | list[str]) -> An
         st.from_regex(re.compile(p.replace("(?s)", ""))) for p in patterns if _compiles(p)
     ]
     commands = st.one_of(st.sampled_from(strings or ["true"]), *command_patterns)
+    shaped = shapes(predicates, absolute)
 
     @st.composite
     def actions(draw: Callable[[Any], Any]) -> Action:
@@ -192,7 +218,14 @@ def _actions(rules: list[Rule], action_types: tuple[str, ...] | list[str]) -> An
             data["cwd"] = cwd
         for attr in ("environment", "data_classification"):
             t = ATTRIBUTES[attr]
-            data[attr] = draw(st.none() | st.sampled_from(t.choices))
+            named = [c for c in t.choices if c in strings]  # the values the rules compare with
+            data[attr] = draw(
+                st.one_of(
+                    st.none(),
+                    st.sampled_from(t.choices),
+                    *([st.sampled_from(named)] if named else []),
+                )
+            )
         data["session"] = {
             "recent_denials": draw(st.integers(0, 20)),
             "actions": draw(st.integers(0, 200)),
@@ -216,6 +249,8 @@ def _actions(rules: list[Rule], action_types: tuple[str, ...] | list[str]) -> An
                 "name": draw(st.sampled_from(short or ["tool"])),
                 "input": draw(st.dictionaries(st.sampled_from(short or ["k"]), words, max_size=3)),
             }
+        if shaped is not None and (aimed or draw(st.booleans())):
+            data.update(draw(shaped))  # a command or request that produces a derived fact
         return parse_action(data, trusted=True)
 
     return actions()
@@ -276,18 +311,14 @@ def check_invariant(
     if errors:
         action, message = errors[-1]
         result.passed = False
-        result.messages.append(
-            f"evaluation failed on {action.model_dump_json(exclude_defaults=True, exclude={'action_id'})}"
-            f": {message}"
-        )
+        result.messages.append(f"evaluation failed on {_shown(action)}: {message}")
     elif failure:
         action, verdict = failure[-1]
         result.passed = False
         bound = {"exactly": "", "at_least": "at least ", "not": "not "}[inv.bound]
         result.messages.append(
             f"invariant {inv.id} requires {bound}{inv.effect}, but this action got "
-            f"{verdict.effect}: "
-            f"{action.model_dump_json(exclude_defaults=True, exclude={'action_id'})}"
+            f"{verdict.effect}: {_shown(action)}"
         )
         result.verdict = verdict
     elif applied == 0:
@@ -299,3 +330,11 @@ def check_invariant(
     else:
         result.messages.append(f"held on {applied} of {examples} generated actions")
     return result
+
+
+def _shown(action: Action) -> str:
+    """The action as JSON for a failure message, every secret in it redacted."""
+    from policyc.normalize.secrets import find_secrets, redact_text
+
+    text = action.model_dump_json(exclude_defaults=True, exclude={"action_id"})
+    return redact_text(text, find_secrets(text, "action"))
