@@ -16,12 +16,15 @@ $(STAMP)-%: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[$*]'
 	@touch $@
 
-## run: the main job: check and test the example policies, decide an agent session under the
-##      standard library (exit 1 = some action refused, expected here), explain a Datalog derivation
+## run: the main job: check and test the example policies and the standard library, replay a
+##      scripted agent session under the standard library with its session state (normal work, a
+##      .env read, rm -rf, an auth edit, a secret sent away, an agent that keeps trying; exit 1 =
+##      some action refused, expected here), explain a Datalog derivation
 run: $(STAMP)-test
 	$(BIN)/policyc check examples/policies
 	$(BIN)/policyc test examples/policies
-	$(BIN)/policyc eval --format text examples/actions/session.jsonl || [ $$? -eq 1 ]
+	$(BIN)/policyc test src/policyc/stdlib_policies
+	$(BIN)/policyc eval --sessions --format text examples/actions/session.jsonl || [ $$? -eq 1 ]
 	$(BIN)/policyc datalog examples/datalog/reachability.dl \
 	    --facts examples/datalog/reachability.facts.json \
 	    --query reachable --explain 'reachable("laptop", "database")'

@@ -1,10 +1,13 @@
-"""``policyc eval [ACTION.json | -] [--policy PATH…]``: decide actions, print the decisions.
+"""``policyc eval [ACTION.json | -] [--policy PATH…] [--sessions]``: decide actions, print the
+decisions.
 
 Input is one JSON action, a JSON array of actions, or JSON Lines (one action per line). Output is
 the decision record as JSON (JSON Lines for several actions) or, with ``--format text``, the
 decision and its proof trees for people. Every action gets a decision: an invalid action, like
 policies that do not load, gives ``deny`` with the error in the record (fail closed), and the
-problem is also reported on stderr with its line.
+problem is also reported on stderr with its line. With ``--sessions`` the actions are one stream:
+each session's counters (actions, recent denials, alerts, termination) come from the decisions
+made before it in the input (:mod:`policyc.runtime.sessions`).
 
 Exit codes: 0 every action may go ahead (allow, alert, redact), 1 some action is refused (deny,
 require_approval, terminate), 2 some input or policy was invalid, 3 the engine failed on some
@@ -17,10 +20,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from policyc.cli.main import EXIT_CRASH, EXIT_INVALID, EXIT_NO, EXIT_OK
+
+if TYPE_CHECKING:
+    from policyc.decision.record import Decision
 
 
 def register(sub: Any) -> None:
@@ -52,9 +58,32 @@ def register(sub: Any) -> None:
         default="auto",
         help="colour in --format text (auto: on a terminal unless NO_COLOR is set)",
     )
+    p.add_argument(
+        "--sessions",
+        action="store_true",
+        help="keep each session's counters across the input (actions, recent denials, alerts, "
+        "termination) and supply them to the policies",
+    )
+    p.add_argument(
+        "--denial-window",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="with --sessions: how long a denial counts as recent (default 600)",
+    )
     p.add_argument("--no-proofs", action="store_true", help="leave proof trees out")
     p.add_argument("--no-cache", action="store_true", help="compile the policies afresh")
     p.set_defaults(run=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def _inputs(text: str) -> Iterator[tuple[int, Any, str | None]]:
@@ -112,6 +141,11 @@ def run(args: argparse.Namespace) -> int:
         load_error = str(e)
         print(e.rendered or f"policyc eval: {e}", file=sys.stderr)
 
+    decide: Callable[[Any], Decision] | None = engine.decide if engine else None
+    if engine is not None and args.sessions:
+        from policyc.runtime.sessions import SessionTracker
+
+        decide = SessionTracker(engine, window=args.denial_window).decide
     colour = args.colour == "always" or (
         args.colour == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     )
@@ -127,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 code="invalid_input",
                 message=error,
             )
-        elif engine is None:
+        elif decide is None:
             decision = failed_decision(
                 action_id=claimed_action_id(data),
                 policy_set="",
@@ -135,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
                 message=load_error or "the policies do not load",
             )
         else:
-            decision = engine.decide(data)  # an invalid action is denied, with the error
+            decision = decide(data)  # an invalid action is denied, with the error
             if decision.error is not None and decision.error.code == "invalid_action":
                 error = decision.error.message
         if error is not None:

@@ -1,0 +1,2 @@
+"""The runtime around the pure engine: state kept across decisions (sessions), supplied to the
+engine as trusted facts."""
