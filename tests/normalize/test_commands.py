@@ -1197,6 +1197,27 @@ def test_more_git_subcommands() -> None:
     assert "reads_file" not in f("git diff HEAD~1")
 
 
+def test_git_rm_and_mv_delete_tracked_files() -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    def f(command: str) -> dict[str, list[tuple[object, ...]]]:
+        return normalize_shell(command, "/repo").facts
+
+    assert f("git rm src/auth/tokens.py")["deletes_file"] == [("/repo/src/auth/tokens.py",)]
+    rm_r = f("git rm -r -q src/auth")
+    assert rm_r["deletes_file"] == [("/repo/src/auth",)]
+    assert rm_r["destructive"] == [("recursive_delete", "/repo/src/auth")]
+    cached = f("git rm -r --cached -- src/auth")
+    assert cached["deletes_file"] == [("/repo/src/auth",)] and "destructive" not in cached
+    assert "deletes_file" not in f("git rm -n src/auth/tokens.py")
+    assert "deletes_file" not in f("git rm --dry-run -r src")
+    mv = f("git mv -f src/auth/a.py src/auth/b.py lib/")
+    assert mv["deletes_file"] == [("/repo/src/auth/a.py",), ("/repo/src/auth/b.py",)]
+    assert mv["writes_file"] == [("/repo/lib",)]
+    assert ("argument", "git rm of a path computed at run time") in f('git rm "$F"')["unresolved"]
+    assert "unresolved" in f("git rm --pathspec-from-file=list.txt")
+
+
 @pytest.mark.parametrize(
     ("command", "reads", "writes"),
     [

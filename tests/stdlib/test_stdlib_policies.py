@@ -40,3 +40,26 @@ def test_every_invariant_holds(stdlib: CheckResult) -> None:
         if not result.passed:
             failures[inv.id] = result.messages
     assert failures == {}
+
+
+def test_every_rule_has_a_firing_and_a_neighbouring_test(stdlib: CheckResult) -> None:
+    """Each outcome rule is fired by a test block of its module, and some other test of the same
+    module checks a neighbouring action on which it does not fire."""
+    ps = stdlib.policy_set
+    assert ps is not None
+    fired_by: dict[str, set[str]] = {}
+    quiet_in: dict[str, list[set[str]]] = {}
+    for case in ps.tests:
+        result = run_test(ps, case)
+        fired = {f.rule.id for f in result.verdict.fired} if result.verdict else set()
+        for rule_id in fired:
+            fired_by.setdefault(rule_id, set()).add(case.name)
+        quiet_in.setdefault(case.module, []).append(fired)
+    missing_fire = sorted(r for r in ps.outcomes if r not in fired_by)
+    assert missing_fire == []
+    missing_neighbour = sorted(
+        r
+        for r, rule in ps.outcomes.items()
+        if not any(r not in fired for fired in quiet_in.get(rule.module, []))
+    )
+    assert missing_neighbour == []

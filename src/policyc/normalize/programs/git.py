@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policyc.normalize.programs.contract import Shell, _program
-from policyc.normalize.programs.files import _remote_path
+from policyc.normalize.programs.files import _destroy, _remote_path, _write
 from policyc.normalize.programs.options import gnu_options
 
 # git's own commands (git --list-cmds=builtins,main,others) and a few common extensions: an alias
@@ -475,6 +475,35 @@ def _git_diff(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -
         sh.file("reads_file", op)
 
 
+def _git_rm(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git rm [-r] PATHSPEC…`` deletes the files from the working tree and the repository
+    (``--cached``: from the repository only, still a removal of tracked code); ``git mv SRC…
+    DST`` deletes the sources and writes the destination. Pathspecs are taken as paths."""
+    opts = gnu_options(
+        args,
+        long_values=("pathspec-from-file", "chmod"),
+        aliases={"--dry-run": "-n", "--force": "-f", "--recursive": "-r"},
+    )
+    if opts.has("-n"):
+        return
+    if opts.has("--pathspec-from-file"):
+        sh.add("unresolved", "argument", f"git {sub} takes its paths from a file")
+    ops = opts.operands
+    sources = ops[:-1] if sub == "mv" else ops
+    for op in sources:
+        if op is None:
+            sh.add("unresolved", "argument", f"git {sub} of a path computed at run time")
+            continue
+        sh.file("deletes_file", op)
+        if sub == "rm" and opts.has("-r") and not opts.has("--cached"):
+            _destroy(sh, "recursive_delete", op)
+    if sub == "mv" and ops:
+        if ops[-1] is None:
+            sh.add("unresolved", "argument", "git mv to a path computed at run time")
+        else:
+            _write(sh, ops[-1])
+
+
 GitHandler = Callable[[str, list[str | None], Shell, _GitConfig], None]
 _GIT_SUBCOMMANDS: dict[str, GitHandler] = {
     "push": _git_push,
@@ -482,6 +511,8 @@ _GIT_SUBCOMMANDS: dict[str, GitHandler] = {
     "remote": _git_remote,
     "submodule": _git_submodule,
     "diff": _git_diff,
+    "rm": _git_rm,
+    "mv": _git_rm,
     "fetch": _git_fetch,
     "pull": _git_fetch,
     "clone": _git_fetch,
