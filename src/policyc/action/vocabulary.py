@@ -113,7 +113,8 @@ _FACTS = [
         "destructive",
         (("kind", "string"), ("target", "string")),
         "a destructive operation: `recursive_delete`, `recursive_force_delete`, `shred`, "
-        "`disk_overwrite`, `filesystem_create`, `truncate`; the target is a canonical path",
+        "`disk_overwrite`, `filesystem_create`, `truncate`, `backup_delete`; the target is a "
+        "canonical path (or a locator such as `s3://bucket/key` or a snapshot id)",
     ),
     InputPredicate(
         "git_op",
@@ -135,6 +136,12 @@ _FACTS = [
         "publishes_package",
         (("tool", "string"), ("registry", "string")),
         "the action publishes a package or image (npm publish, twine upload, docker push …)",
+    ),
+    InputPredicate(
+        "reads_secret_store",
+        (("tool", "string"), ("name", "string")),
+        "the action prints a secret from a secret store (vault kv get, aws secretsmanager "
+        'get-secret-value, kubectl get secret -o yaml, op read …); the name as written, or ""',
     ),
     InputPredicate(
         "sql_statement",

@@ -110,6 +110,12 @@ _SHELL: dict[str, tuple[str, ...]] = {
         "sed -i s/a/b/ {path}",
         "cp /tmp/x {path}",
     ),
+    "reads_secret_store": (
+        "vault kv get secret/shop/db",
+        "kubectl -n shop get secret db -o yaml",
+        "aws secretsmanager get-secret-value --secret-id prod/db",
+        "op read op://vault/db/password",
+    ),
     "deletes_file": (
         "rm {path}",
         "rm -f {path}",

@@ -20,7 +20,11 @@ the data flows:
   ``rsync``), and how every family reports a file written or destroyed;
 - ``destructive``: ``destructive(kind, target)`` (``rm -r``, ``shred``, ``dd``, ``mkfs``,
   ``truncate``, ``find -delete`` …);
-- ``cloud``: files uploaded to buckets and remotes (``aws s3``, ``gsutil``, ``rclone``);
+- ``cloud``: files uploaded to and deleted from buckets and remotes (``aws s3``, ``gsutil``,
+  ``rclone``);
+- ``stores``: secret stores read (``vault``, ``aws secretsmanager``, ``kubectl get secret -o
+  yaml``, ``op``, …) and snapshots and backups deleted (``aws ec2 delete-snapshot``, ``restic
+  forget`` …);
 - ``crypto``: ``openssl`` and ``gpg``, whose files are in options or whose operands are key ids;
 - ``network_clients``: ``curl``, ``wget``, HTTPie, netcat, ``telnet``, ``ftp``, ``ssh``,
   ``scp``, ``mosh``;
@@ -51,6 +55,7 @@ from policyc.normalize.programs import (  # noqa: F401
     publish,
     runners,
     sql_clients,
+    stores,
 )
 from policyc.normalize.programs.contract import _PROGRAMS, Shell, Stdin
 from policyc.normalize.programs.destructive import _mkfs

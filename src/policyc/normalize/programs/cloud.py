@@ -7,6 +7,12 @@
 SRC DST`` reads a local SRC; a remote (``name:path``) is configured elsewhere, so where it goes is
 ``unresolved("url", …)``. ``gh gist create FILES`` / ``gh release upload TAG FILES`` read the
 files and upload them to ``api.github.com``.
+
+Deletions in object stores are ``deletes_file`` of the locator as written (``s3://bucket/key``,
+``gs://bucket/prefix``), and ``destructive("recursive_delete", …)`` of it when recursive:
+``aws s3 rm [--recursive]``, ``aws s3 rb [--force]``, ``aws s3api delete-object|delete-bucket``,
+``gsutil rm [-r]|rb``, ``gcloud storage rm [-r]``, ``gcloud storage buckets delete``, ``rclone
+delete|deletefile|purge|rmdir(s)``. Secret stores and snapshots of ``aws`` are in ``stores``.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from policyc.normalize.programs.contract import Shell, _program
 from policyc.normalize.programs.files import _write
 from policyc.normalize.programs.options import _literal, gnu_options
+from policyc.normalize.programs.stores import aws_stores
 
 _BUCKET_HOSTS = {"s3://": "s3.amazonaws.com", "gs://": "storage.googleapis.com"}
 
@@ -23,6 +30,16 @@ def _bucket_host(path: str) -> str | None:
         if path.startswith(prefix):
             return host
     return None
+
+
+def object_delete(sh: Shell, targets: list[str], *, recursive: bool) -> None:
+    for t in targets:
+        if "://" in t or ":" in t.split("/", 1)[0]:  # a bucket locator or an rclone remote
+            sh.add("deletes_file", t)
+            if recursive:
+                sh.add("destructive", "recursive_delete", t)
+        else:
+            sh.file("deletes_file", t)
 
 
 def _copy(sh: Shell, ops: list[str]) -> None:
@@ -43,35 +60,64 @@ def _copy(sh: Shell, ops: list[str]) -> None:
         _write(sh, dest)
 
 
+_AWS_VALUES = ("profile", "region", "endpoint-url", "output", "query", "body", "bucket", "key",
+               "cli-input-json", "exclude", "include", "storage-class", "acl", "secret-id",
+               "name", "names", "path", "snapshot-id", "db-snapshot-identifier",
+               "db-cluster-snapshot-identifier", "recovery-point-arn", "backup-vault-name",
+               "version-id", "version-stage")  # fmt: skip
+
+
 @_program("aws")
 def _aws(base: str, args: list[str | None], sh: Shell) -> None:
-    opts = gnu_options(
-        args,
-        long_values=("profile", "region", "endpoint-url", "output", "query", "body", "bucket",
-                     "key", "cli-input-json", "exclude", "include", "storage-class", "acl"),
-    )  # fmt: skip
+    opts = gnu_options(args, long_values=_AWS_VALUES)
     ops = _literal(opts.operands)
     if ops[:1] == ["s3"] and len(ops) > 1 and ops[1] in ("cp", "mv", "sync"):
         _copy(sh, ops[2:])
+        if ops[1] == "mv":
+            object_delete(sh, [o for o in ops[2:-1] if _bucket_host(o)], recursive=False)
+        if ops[1] == "sync" and opts.has("--delete") and ops[2:] and _bucket_host(ops[-1]):
+            object_delete(sh, ops[-1:], recursive=True)
+    elif ops[:2] == ["s3", "rm"]:
+        object_delete(sh, ops[2:], recursive=opts.has("--recursive"))
+    elif ops[:2] == ["s3", "rb"]:
+        object_delete(sh, ops[2:], recursive=True)
     elif ops[:2] == ["s3api", "put-object"]:
         for body in opts.values("--body"):
             if body is not None:
                 sh.file("reads_file", body)
         sh.add("contacts_host", "s3.amazonaws.com")
         sh.add("uploads_to", "s3.amazonaws.com")
+    elif ops[:2] in (["s3api", "delete-object"], ["s3api", "delete-bucket"]):
+        bucket = next((b for b in opts.values("--bucket") if b is not None), "")
+        key = next((k for k in opts.values("--key") if k is not None), "")
+        object_delete(sh, [f"s3://{bucket}/{key}"], recursive=ops[1] == "delete-bucket")
+    else:
+        values: dict[str, list[str | None]] = {}
+        for cands, value in opts.found:
+            for c in cands:
+                values.setdefault(c, []).append(value)
+        aws_stores(ops, values, sh)
 
 
 @_program("gsutil")
 def _gsutil(base: str, args: list[str | None], sh: Shell) -> None:
-    ops = _literal(gnu_options(args, short_values="hop").operands)
+    opts = gnu_options(args, short_values="hop")
+    ops = _literal(opts.operands)
     if ops[:1] in (["cp"], ["mv"], ["rsync"]):
         _copy(sh, [o for o in ops[1:] if not o.startswith("-")])
+    elif ops[:1] == ["rm"]:
+        object_delete(sh, ops[1:], recursive=opts.has("-r", "-R", "-a"))
+    elif ops[:1] == ["rb"]:
+        object_delete(sh, ops[1:], recursive=True)
 
 
 @_program("rclone")
 def _rclone(base: str, args: list[str | None], sh: Shell) -> None:
     ops = _literal(gnu_options(args, long_values=("config", "transfers", "include", "exclude",
                                                   "filter", "bwlimit")).operands)  # fmt: skip
+    if ops[:1] in (["delete"], ["deletefile"], ["purge"], ["rmdir"], ["rmdirs"]):
+        object_delete(sh, ops[1:], recursive=ops[0] in ("delete", "purge", "rmdirs"))
+        return
     if not ops or ops[0] not in ("copy", "copyto", "sync", "move", "moveto", "bisync"):
         return
     for path in ops[1:]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from policyc.normalize.programs.contract import Shell, _program
 from policyc.normalize.programs.options import _literal, _off, gnu_options, go_options
+from policyc.normalize.programs.stores import kubectl_secret_read
 
 _TF_VALUES = (
     "target", "replace", "var", "var-file", "state", "state-out", "backup", "lock-timeout",
@@ -239,6 +240,7 @@ def _kubectl(tool: str, args: list[str | None], sh: Shell) -> None:
     if not ops or ops[0] is None:
         return
     verb, ops = ops[0], ops[1:]
+    kubectl_secret_read(verb, ops, opts.values("--output", "-o"), sh)
     if verb in _KUBE_READ_ONLY:
         return
     if any(not _off(v) and v != "none" for c, v in opts.found if "--dry-run" in c):
