@@ -110,6 +110,12 @@ _FACTS = [
         "the extension of a path the action touches, lower case, no dot (`py`; none for `.env`)",
     ),
     InputPredicate(
+        "path_glob",
+        (("path", "string"), ("glob", "string")),
+        "a path of the file facts is a shell pattern (`/repo/src/*.py`): every path it may name "
+        "matches one of its globs (`/repo/src/*.[pP][yY]`), for `glob_overlap`",
+    ),
+    InputPredicate(
         "destructive",
         (("kind", "string"), ("target", "string")),
         "a destructive operation: `recursive_delete`, `recursive_force_delete`, `shred`, "

@@ -28,7 +28,7 @@ from policyc.lang.policy_set import PolicySet
 if TYPE_CHECKING:
     from policyc.lang.checker import CheckResult
 
-FORMAT = 4  # 4: reads_secret_store and the shapes of invariants
+FORMAT = 5  # 5: path_glob and its shapes
 _MAGIC = b"policyc-cache\n"
 
 

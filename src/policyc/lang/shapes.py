@@ -121,6 +121,14 @@ _SHELL: dict[str, tuple[str, ...]] = {
         "rm -f {path}",
         "unlink {path}",
     ),
+    "path_glob": (
+        "cat {path}*",
+        "cat {path}/*",
+        "grep -n key {path}/*.py",
+        "cp {path}/.e?v /tmp/copy",
+        "rm -f {path}/*.bak",
+        "echo x > {path}/*.txt",
+    ),
 }
 
 # The example secrets vendors publish in their documentation.

@@ -149,11 +149,23 @@ class ShellFacts:
     facts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     home: str | None = None  # the home directory `~` stands for, when known
     session: _Session = field(default_factory=_Session, init=False, repr=False, compare=False)
+    patterns: _Patterns = field(default_factory=lambda: _Patterns(), init=False, repr=False)
 
     def add(self, pred: str, *args: Any) -> None:
         rows = self.facts.setdefault(pred, [])
         if args not in rows:
             rows.append(args)
+
+
+@dataclass(slots=True)
+class _Patterns:
+    """The shell patterns read as paths in a command, whose ``path_glob`` facts are given once
+    the whole command is walked (after its file facts)."""
+
+    # (canonical path of the file facts, the word, the directory it is relative to)
+    words: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # words with quoted and unquoted parts: which of their special characters count is not known
+    partial: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -200,6 +212,7 @@ def _parser() -> Any:
 def normalize_shell(command: str, cwd: str | None = None, home: str | None = None) -> ShellFacts:
     out = ShellFacts(home=home)
     _walk_text(command, out, cwd, 0, None)
+    _path_globs(out)
     return out
 
 
@@ -553,6 +566,9 @@ def _words(node: Any) -> list[str | None] | None:
 
 def _command(node: Any, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None) -> None:
     words = _words(node)
+    for c in node.children:
+        if c.type in _ARGUMENT_NODES:
+            _note_quoting(c, _word(c), out)
     prefix = [_assignment(c) for c in node.children if c.type == "variable_assignment"]
     if words is None:  # assignments alone: they stay for what follows
         for name, value in prefix:
@@ -1175,14 +1191,44 @@ _INERT_ARGUMENTS = frozenset(
 )
 
 _GLOB_CHARS = ("*", "?", "[")
+_EXTGLOB = re.compile(r"[+@!]\(")  # bash's extended patterns (`shopt -s extglob`)
 
 
 def _is_pattern(path: str) -> bool:
     """Whether the shell may expand the word into other names (a glob or a brace expansion)."""
-    if any(c in path for c in _GLOB_CHARS):
+    if any(c in path for c in _GLOB_CHARS) or _EXTGLOB.search(path):
         return True
     open_ = path.find("{")
     return open_ >= 0 and path.find("}", open_) > 0 and ("," in path or ".." in path)
+
+
+def _mixed_quoting(node: Any) -> bool:
+    """Whether a word has quoted and unquoted parts, or escapes a character: which of its
+    pattern characters the shell reads as such is then not known."""
+    if node.type == "word":
+        return "\\" in node.text.decode("utf-8", "surrogatepass")
+    if node.type == "concatenation":
+        return any(
+            c.type in ("string", "raw_string", "ansi_c_string") or _mixed_quoting(c)
+            for c in node.children
+        )
+    return False
+
+
+def _note_quoting(node: Any, value: str | None, out: ShellFacts) -> None:
+    if value is not None and _is_pattern(value) and _mixed_quoting(node):
+        out.patterns.partial.add(value)
+
+
+def _path_globs(out: ShellFacts) -> None:
+    """``path_glob(Path, Glob)`` for each pattern read as a path: every path it may name."""
+    from policyc.normalize.globs import path_globs
+
+    patterns = out.patterns
+    for canon, word, base in patterns.words:
+        partial = any(word in w for w in patterns.partial)
+        for glob in path_globs(word, base, out.home, partial=partial):
+            out.add("path_glob", canon, glob)
 
 
 def _canonicals(out: ShellFacts, path: str, cwd: str | None, *, pattern: bool = True) -> list[str]:
@@ -1191,7 +1237,8 @@ def _canonicals(out: ShellFacts, path: str, cwd: str | None, *, pattern: bool = 
     that denies sees them all)."""
     from policyc.normalize.facts import canonical_path
 
-    if pattern and _is_pattern(path):
+    is_pattern = pattern and _is_pattern(path)
+    if is_pattern:
         out.add("unresolved", "glob", f"{path!r} names the files it matches at run time")
     session = out.session
     bases = [cwd]
@@ -1204,7 +1251,10 @@ def _canonicals(out: ShellFacts, path: str, cwd: str | None, *, pattern: bool = 
         canon = canonical_path(path, base, out.home)
         if canon is None:
             out.add("unresolved", "path", f"{path!r} cannot be made absolute")
-        elif canon not in found:
+            continue
+        if is_pattern and (canon, path, base) not in out.patterns.words:
+            out.patterns.words.append((canon, path, base))
+        if canon not in found:
             found.append(canon)
     return found
 
@@ -1230,6 +1280,7 @@ def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
     if path is None:
         out.add("unresolved", "redirect", "a redirection target is computed at run time")
         return
+    _note_quoting(target, path, out)
     for canon in _canonicals(out, path, cwd):
         if not canon.startswith("/dev/"):
             out.add("reads_file" if op == "<" else "writes_file", canon)
