@@ -304,3 +304,16 @@ def test_a_computed_alias_is_unresolved() -> None:
     assert ("alias", "an alias is defined from text computed at run time") in facts(
         "alias a=$X; a"
     )["unresolved"]
+
+
+@pytest.mark.parametrize(
+    "command", ["/bin/r? -rf /srv", "/usr/bin/c[a]t .env", "/bin/{rm,x} -rf /srv"]
+)
+def test_a_command_name_that_is_a_pattern_is_unresolved(command: str) -> None:
+    f = facts(command)
+    assert f["unresolved"] == {("command_name", "the command name is a pattern the shell expands")}
+    assert "command" not in f
+
+
+def test_the_test_command_is_no_pattern() -> None:
+    assert "unresolved" not in facts("[ -f setup.py ] && python setup.py --version")

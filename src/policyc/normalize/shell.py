@@ -765,6 +765,10 @@ def _simple(
         # (no-break spaces, control characters): what it runs cannot be told
         out.add("unresolved", "command_name", "the command name holds blanks or control characters")
         return
+    if name != "[" and _is_pattern(name):
+        # `/bin/r? -rf /`, `/bin/{rm,x}`: the shell expands the name into what it runs
+        out.add("unresolved", "command_name", "the command name is a pattern the shell expands")
+        return
     args = words[1:]
     if base == "alias":
         _define_aliases(args, out)
