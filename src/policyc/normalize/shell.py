@@ -13,7 +13,9 @@ here-string or ``echo``/``printf`` pipeline runs that text, which is analysed li
 a shell reading anything else (``curl … | sh``, ``base64 -d | bash``, ``sh < file``) is
 ``unresolved("shell_stdin")`` (decoded base64/hex of literal text is analysed as well). SQL
 clients and interpreters read stdin the same way. ``echo`` text with backslashes is analysed in
-both readings (bash prints them, dash's echo reads escapes) and stays unresolved.
+both readings (bash prints them, dash's echo reads escapes) and stays unresolved. A process
+substitution is a ``/dev/fd`` pipe for the programs that read it as data (``diff <(sort a)
+<(sort b)``), and a computed word for any other, which may run what it reads there.
 
 ``xargs`` and ``parallel`` complete their command with arguments read at run time: the command is
 analysed with a computed argument appended (or in place of the replacement string), so that
@@ -276,6 +278,10 @@ def _walk(
             pairs = [(c, body_stdin if _same(c, body) else None) for c in children]
         elif t in ("heredoc_redirect", "herestring_redirect", "file_redirect", "heredoc_body"):
             pairs = [(c, None) for c in children]
+        elif t == "process_substitution" and children and children[0].type == ">(":
+            # `>(cmd)` reads what the command around it writes there
+            into = Stdin(None, "what a command writes into a process substitution")
+            pairs = [(c, into) for c in children]
         else:
             pairs = [(c, inherited) for c in children]
         stack.extend((c, s, -1) for c, s in reversed(pairs))
@@ -552,20 +558,69 @@ _ARGUMENT_NODES = {
 }
 
 
-def _words(node: Any) -> list[str | None] | None:
-    """The words of a simple command (None for each computed one), or None for assignments only."""
+def _words(node: Any, *, pipes: bool = False) -> list[str | None] | None:
+    """The words of a simple command (None for each computed one), or None for assignments only.
+    ``pipes``: a process substitution is :data:`_PIPE` (else it is computed)."""
     name_node = node.child_by_field_name("name")
     if name_node is None:
         return None
     words: list[str | None] = [_word(name_node)]
     for c in node.children:
         if not _same(c, name_node) and c.type in _ARGUMENT_NODES:
-            words.append(_word(c))
+            words.append(_PIPE if pipes and c.type == "process_substitution" else _word(c))
     return words
 
 
+class _Pipe(str):
+    """The word of a process substitution ``<(cmd)``/``>(cmd)``: a ``/dev/fd`` path, a pipe from
+    or to commands that are analysed where they are written. It stays a path only for the
+    programs of :data:`_PIPE_PROGRAMS`; for any other it is a word computed at run time, since a
+    program may run what it reads there (``bash <(curl …)``, ``python <(curl …)``)."""
+
+    __slots__ = ()
+
+
+_PIPE = _Pipe("/dev/fd/63")
+# programs that only read (or, tee, write) a file operand as data, and run nothing from it
+_PIPE_PROGRAMS = frozenset(
+    {"cat", "diff", "cmp", "comm", "sort", "uniq", "head", "tail", "wc", "paste", "join",
+     "grep", "egrep", "fgrep", "nl", "tac", "cut", "tee"}
+)  # fmt: skip
+# ... but whose long options may take a list of files or a program (`sort --files0-from`,
+# `--compress-program`, `wc --files0-from`): a pipe after any long option of theirs is computed
+_PIPE_LONG_OPTION_VALUES = frozenset({"sort", "wc"})
+# wrappers that pass their command's words on unchanged (not `xargs`, `parallel`, `watch`,
+# `flock`, which complete them or make them shell text)
+_PIPE_WRAPPERS = _WRAPPERS - {"xargs", "parallel", "watch", "flock"}
+
+
+def _pipe_arguments(base: str, args: list[str | None]) -> list[str | None]:
+    """``args`` with each process substitution a computed word, but where ``base`` reads (or
+    passes on to the command it wraps) a pipe as data."""
+    if base in _PIPE_WRAPPERS and not (
+        base == "env" and any((a or "").startswith(("-S", "--split-string")) for a in args)
+    ):
+        rest = _unwrap(base, args) or []
+        own = args[: len(args) - len(rest)]
+        return [None if isinstance(a, _Pipe) else a for a in own] + rest
+    if base not in _PIPE_PROGRAMS:
+        return [None if isinstance(a, _Pipe) else a for a in args]
+    out: list[str | None] = []
+    for k, a in enumerate(args):
+        after = args[k - 1] if k else None
+        if isinstance(a, _Pipe) and (
+            base in _PIPE_LONG_OPTION_VALUES
+            and after is not None
+            and after.startswith("--")
+            and after != "--"
+        ):
+            a = None
+        out.append(a)
+    return out
+
+
 def _command(node: Any, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None) -> None:
-    words = _words(node)
+    words = _words(node, pipes=True)
     for c in node.children:
         if c.type in _ARGUMENT_NODES:
             _note_quoting(c, _word(c), out)
@@ -770,10 +825,13 @@ def _simple(
         out.add("unresolved", "command_name", "the command name is a pattern the shell expands")
         return
     args = words[1:]
+    if any(isinstance(a, _Pipe) for a in args):
+        args = _pipe_arguments(base, args)
     if base == "alias":
         _define_aliases(args, out)
     if name in out.session.aliases:
-        _expand_alias(name, args, out, cwd, depth, stdin)
+        plain = [None if isinstance(a, _Pipe) else a for a in args]  # the alias may run anything
+        _expand_alias(name, plain, out, cwd, depth, stdin)
     if base in _WRAPPERS and _wrapper(base, args, out, cwd, depth, stdin):
         return
     if base in ("cd", "pushd", "popd"):
@@ -1278,8 +1336,8 @@ def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
             op = c.type
         elif c.type not in ("file_descriptor",):
             target = c
-    if target is None or op is None:
-        return
+    if target is None or op is None or target.type == "process_substitution":
+        return  # `< <(cmd)`, `> >(cmd)`: a pipe from or to commands analysed where written
     path = _word(target)
     if path is None:
         out.add("unresolved", "redirect", "a redirection target is computed at run time")
