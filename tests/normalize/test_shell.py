@@ -362,3 +362,52 @@ def test_the_commands_of_a_process_substitution_are_analysed() -> None:
     f = facts("cat <(cat .env) > >(git push -f origin main)")
     assert ("/repo/.env",) in f["reads_file"]
     assert ("force_push", "main") in f["git_op"]
+
+
+# -- loop variables ---------------------------------------------------------------------------
+
+
+def test_the_body_of_a_loop_over_literal_words_is_analysed_for_each_word() -> None:
+    f = facts('for f in src/app.py "src/my models.py"; do wc -l "$f" "${f}"; done')
+    assert "unresolved" not in f
+    assert f["reads_file"] == {("/repo/src/app.py",), ("/repo/src/my models.py",)}
+
+
+def test_a_loop_variable_names_what_the_rules_see() -> None:
+    f = facts('for d in /srv /opt; do rm -rf "$d"; done; for f in .env; do cat "$f"; done')
+    assert {("recursive_force_delete", "/srv"), ("recursive_force_delete", "/opt")} <= f[
+        "destructive"
+    ]
+    assert ("/repo/.env",) in f["reads_file"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'for f in *.py; do cat "$f"; done',  # a pattern: the files are known at run time
+        'for f in $(ls); do cat "$f"; done',
+        'for f in a "$X"; do cat "$f"; done',
+        'for f; do cat "$f"; done',  # the positional parameters
+        "for f in a b; do cat $f; done",  # unquoted: split by IFS, a pattern
+        'for f in a; do f=.env; cat "$f"; done',
+        'for f in a; do read -r f <<< .env; cat "$f"; done',
+        'for f in a; do eval "f=.env"; cat "$f"; done',
+        'for f in a; do declare -n r=f; r=.env; cat "$f"; done',
+        'for f in ""; do cat "${f:=.env}" "$f"; done',
+        'g() { f=.env; }; for f in a; do g; cat "$f"; done',
+        'for f in a; do g() { cat "$f"; }; done; f=.env; g',
+        'for f in a; do for f in b; do :; done; cat "$f"; done',
+        "for f in a; do bash -c 'cat \"$f\"'; done",  # another shell: its own f
+        'for f in a; do cat "${f%.py}"; done',
+        'for f in a; do :; done; cat "$f"',  # after the loop
+    ],
+)
+def test_a_loop_variable_that_may_be_something_else_is_computed(command: str) -> None:
+    assert ("argument", "an argument of cat is computed at run time") in facts(command)[
+        "unresolved"
+    ]
+
+
+def test_too_many_words_leave_the_loop_variable_computed() -> None:
+    words = " ".join(f"f{k}.txt" for k in range(17))
+    assert "unresolved" in facts(f'for f in {words}; do wc -l "$f"; done')

@@ -39,6 +39,11 @@ first commands may run after the ``cd``); a loop or function that moves on each 
 (``cd ..`` in a loop) is ``unresolved("cd")``, as is a command that goes to more than
 ``MAX_DIRECTORIES`` directories. ``CDPATH`` is taken to be unset.
 
+Loop variables: the body of ``for VAR in WORD…`` over literal words is walked once per word with
+``"$VAR"`` bound to it, when nothing else in the command may set the variable (the name occurs
+only in that ``for`` and as ``$VAR``/``${VAR}``); other variables, and this one unquoted, in a
+function body or in a shell string, stay computed at run time.
+
 The environment: assignments (``NAME=value cmd``, ``env NAME=value cmd``, ``sudo NAME=value
 cmd``, and assignments and ``export``/``declare`` before a command, all taken as exported)
 are analysed by :func:`programs.assignment` (variables programs run as shell text, or that
@@ -49,8 +54,11 @@ load code not seen) and kept for the commands they apply to; ``GIT_CONFIG_COUNT`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from policyc.normalize import programs
@@ -58,6 +66,7 @@ from policyc.normalize.programs import Stdin
 
 MAX_DEPTH = 8  # nested `bash -c` / `eval` strings followed before giving up (unresolved)
 MAX_DIRECTORIES = 32  # directories `cd` may have gone to, followed before giving up (unresolved)
+MAX_LOOP_WORDS = 16  # words of a `for` list whose body is analysed once per word
 
 _WRAPPERS = {
     "sudo",
@@ -150,6 +159,7 @@ class ShellFacts:
     commands: list[tuple[str, ...]] = field(default_factory=list)  # (name, *args) after wrappers
     facts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     home: str | None = None  # the home directory `~` stands for, when known
+    source: str = ""  # the whole command
     session: _Session = field(default_factory=_Session, init=False, repr=False, compare=False)
     patterns: _Patterns = field(default_factory=lambda: _Patterns(), init=False, repr=False)
 
@@ -212,8 +222,12 @@ def _parser() -> Any:
 
 
 def normalize_shell(command: str, cwd: str | None = None, home: str | None = None) -> ShellFacts:
-    out = ShellFacts(home=home)
-    _walk_text(command, out, cwd, 0, None)
+    out = ShellFacts(home=home, source=command)
+    token = _BINDINGS.set(_NO_BINDINGS)
+    try:
+        _walk_text(command, out, cwd, 0, None)
+    finally:
+        _BINDINGS.reset(token)
     _path_globs(out)
     return out
 
@@ -227,10 +241,24 @@ def _walk_text(
     tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
     if tree.root_node.has_error:
         out.add("unresolved", "syntax", "the command does not parse as shell")
-    _walk(tree.root_node, out, cwd, depth, stdin)
+    token = _BINDINGS.set(
+        _NO_BINDINGS
+    )  # another shell, or text run later: loop variables are not known
+    try:
+        _walk(tree.root_node, out, cwd, depth, stdin)
+    finally:
+        _BINDINGS.reset(token)
 
 
 _LOOPS = frozenset({"for_statement", "c_style_for_statement", "while_statement"})
+_BIND = -2  # a stack entry of _walk that sets the loop variables (_Bind)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bind:
+    """The loop variables in force for what :func:`_walk` walks next."""
+
+    values: Mapping[str, str]
 
 
 def _walk(
@@ -251,6 +279,9 @@ def _walk(
     stack: list[tuple[Any, Stdin | None, int]] = [(root, stdin, -1)]
     while stack:
         node, inherited, entered = stack.pop()
+        if entered == _BIND:
+            _BINDINGS.set(node.values)
+            continue
         if entered >= 0:
             if session.version != entered:
                 _walk_again(node, out, cwd, depth, inherited)
@@ -269,6 +300,15 @@ def _walk(
                 _assign(*_assignment(node), out, cwd, depth)
         elif t == "declaration_command":
             _declaration(node, out, cwd, depth)
+        if t == "for_statement" and (loop := _loop_words(node, out, depth)) is not None:
+            stack.extend(reversed(_loop_bodies(node, *loop, inherited)))
+            continue
+        if t == "function_definition":  # run later, when the loop variables may be others
+            before = _BINDINGS.get()
+            stack.append((_Bind(before), None, _BIND))
+            stack.extend((c, inherited, -1) for c in reversed(node.children))
+            stack.append((_Bind(_NO_BINDINGS), None, _BIND))
+            continue
         children = node.children
         if t == "pipeline":
             pairs = _pipeline(node, inherited)
@@ -288,6 +328,83 @@ def _walk(
     for node, inherited, version in functions:
         if session.version != version:
             _walk_again(node, out, cwd, depth, inherited)
+
+
+# -- loop variables ---------------------------------------------------------------------------
+
+# the variables of the `for` loops being walked, each bound to one word of its list
+_NO_BINDINGS: Mapping[str, str] = MappingProxyType({})
+_BINDINGS: ContextVar[Mapping[str, str]] = ContextVar("policyc_loop_bindings", default=_NO_BINDINGS)
+
+
+def _loop_words(node: Any, out: ShellFacts, depth: int) -> tuple[str, list[str]] | None:
+    """The variable and the words of ``for VAR in WORD…`` when its body reads ``$VAR`` and can
+    be walked once per word with ``"$VAR"`` bound to it: the words are literal and no pattern (at most
+    :data:`MAX_LOOP_WORDS`), the loop is in the command itself (not in a shell string), and
+    nowhere in the command is the variable named otherwise than by this ``for`` and by
+    ``$VAR``/``${VAR}`` (no assignment, ``read``, ``unset``, ``declare -n`` … may change it)."""
+    variable = node.child_by_field_name("variable")
+    values = node.children_by_field_name("value")
+    if depth or variable is None or not values or len(values) > MAX_LOOP_WORDS:
+        return None
+    words = [_word(v) for v in values]
+    literal = [w for w in words if w is not None and not _is_pattern(w)]
+    if len(literal) != len(words):
+        return None
+    name = variable.text.decode("utf-8", "surrogatepass")
+    body = node.child_by_field_name("body")
+    used = rf"\$\{{?{re.escape(name)}(?![A-Za-z0-9_])"
+    if body is None or not re.search(used, body.text.decode("utf-8", "surrogatepass")):
+        return None  # the body does not read it: walked once, as any loop
+    if not _only_expanded(out.source, name):
+        return None
+    return name, literal
+
+
+def _only_expanded(source: str, name: str) -> bool:
+    """Whether ``name`` occurs in ``source`` only once after ``for`` and otherwise as ``$name``
+    or ``${name…}`` (not ``${name=…}``/``${name:=…}``, which assign it)."""
+    headers = 0
+    for m in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", source):
+        start, end = m.span()
+        if source[start - 1 : start] == "$":
+            continue
+        if source[start - 2 : start] == "${" and not source[end:].startswith(("=", ":=")):
+            continue
+        if re.search(r"(?<![A-Za-z0-9_])for\s+$", source[:start]):
+            headers += 1
+            continue
+        return False
+    return headers == 1
+
+
+def _loop_bodies(
+    node: Any, name: str, words: list[str], stdin: Stdin | None
+) -> list[tuple[Any, Stdin | None, int]]:
+    """The stack entries that walk the body of a ``for`` loop once per word, the variable bound
+    to it, then restore the variables in force before."""
+    body = node.child_by_field_name("body")
+    if body is None:
+        return []
+    before = _BINDINGS.get()
+    entries: list[tuple[Any, Stdin | None, int]] = []
+    for w in words:
+        entries += [(_Bind({**before, name: w}), None, _BIND), (body, stdin, -1)]
+    entries.append((_Bind(before), None, _BIND))
+    return entries
+
+
+def _bound(node: Any) -> str | None:
+    """The word a loop variable is bound to, for ``$VAR`` or ``${VAR}`` (None: not bound)."""
+    bindings = _BINDINGS.get()
+    if not bindings:
+        return None
+    kinds = [c.type for c in node.children]
+    if node.type == "simple_expansion" and kinds == ["$", "variable_name"]:
+        return bindings.get(node.children[1].text.decode("utf-8", "surrogatepass"))
+    if node.type == "expansion" and kinds == ["${", "variable_name", "}"]:
+        return bindings.get(node.children[1].text.decode("utf-8", "surrogatepass"))
+    return None
 
 
 def _walk_again(
@@ -495,6 +612,8 @@ def _word(node: Any) -> str | None:
                 continue
             if c.type == "string_content":
                 parts.append(_unescape_double_quoted(c.text.decode("utf-8", "surrogatepass")))
+            elif (bound := _bound(c)) is not None:
+                parts.append(bound)  # "$f" in `for f in a b`: neither split nor a pattern
             else:
                 return None  # an expansion inside double quotes
         return "".join(parts)
