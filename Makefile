@@ -24,6 +24,7 @@ run: $(STAMP)-test
 	$(BIN)/policyc check examples/policies
 	$(BIN)/policyc test examples/policies
 	$(BIN)/policyc test src/policyc/stdlib_policies
+	$(BIN)/policyc test examples/stdlib-project
 	$(BIN)/policyc eval --sessions --format text examples/actions/session.jsonl || [ $$? -eq 1 ]
 	$(BIN)/policyc datalog examples/datalog/reachability.dl \
 	    --facts examples/datalog/reachability.facts.json \
