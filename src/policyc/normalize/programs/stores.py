@@ -165,7 +165,7 @@ def _pass(base: str, args: list[str | None], sh: Shell) -> None:
         "version",
         "grep",
     ):
-        _store(sh, base, ops[:1])  # `pass NAME` shows NAME
+        _store(sh, base, list[str | None](ops[:1]))  # `pass NAME` shows NAME
 
 
 @_program("security")
