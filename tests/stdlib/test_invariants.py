@@ -595,22 +595,6 @@ def test_reading_an_env_template_is_allowed(s: Shell) -> None:
 # Reads of a .env file the standard library lets through today (minimal commands).
 ENV_READ_BYPASSES = [
     # programs that print or copy a file operand, unknown to the analyser
-    ("pr .env", "pr prints the file (paginated)"),
-    ("column -t .env", "column prints the file"),
-    ("comm .env /dev/null", "comm prints the lines of the file"),
-    ("cmp -l .env /dev/zero", "cmp -l prints every byte of the file"),
-    ("join .env .env", "join prints the lines of the file"),
-    ("sdiff .env /dev/null", "sdiff prints the file"),
-    ("diff3 .env /dev/null /dev/null", "diff3 prints the file"),
-    ("iconv -f utf-8 .env", "iconv prints the file"),
-    ("shuf .env", "shuf prints the lines of the file"),
-    ("look '' .env", "look prints the lines of the file"),
-    ("base32 .env", "base32 encodes the file"),
-    ("uuencode .env x", "uuencode encodes the file"),
-    ("cpp .env", "the C preprocessor prints the file"),
-    ("vimdiff .env /dev/null", "vimdiff opens the file"),
-    ("split -l 1 .env /tmp/x", "split copies the file"),
-    ("csplit .env 1", "csplit copies the file"),
     ("7z a /tmp/a.7z .env", "7z archives the file"),
     ("docker cp .env c:/tmp", "docker cp copies the file into a container"),
     ("python3 -m json.tool .env", "python -m json.tool reads the file"),
@@ -649,6 +633,34 @@ ENV_READ_BYPASSES = [
 )
 def test_env_read_bypasses(command: str) -> None:
     s = Shell(command, "reads /repo/.env")
+    d = decide(s.action())
+    assert d.decision in REFUSED, refused_message(s, d)
+
+
+# Once bypasses, now refused: programs that print, compare, encode or split a file operand.
+ENV_READ_FIXED = [
+    ("pr .env", "pr prints the file (paginated)"),
+    ("column -t .env", "column prints the file"),
+    ("comm .env /dev/null", "comm prints the lines of the file"),
+    ("cmp -l .env /dev/zero", "cmp -l prints every byte of the file"),
+    ("join .env .env", "join prints the lines of the file"),
+    ("sdiff .env /dev/null", "sdiff prints the file"),
+    ("diff3 .env /dev/null /dev/null", "diff3 prints the file"),
+    ("iconv -f utf-8 .env", "iconv prints the file"),
+    ("shuf .env", "shuf prints the lines of the file"),
+    ("look '' .env", "look prints the lines of the file"),
+    ("base32 .env", "base32 encodes the file"),
+    ("uuencode .env x", "uuencode encodes the file"),
+    ("cpp .env", "the C preprocessor prints the file"),
+    ("vimdiff .env /dev/null", "vimdiff opens the file"),
+    ("split -l 1 .env /tmp/x", "split copies the file"),
+    ("csplit .env 1", "csplit copies the file"),
+]
+
+
+@pytest.mark.parametrize(("command", "why"), ENV_READ_FIXED, ids=[c for c, _ in ENV_READ_FIXED])
+def test_env_reads_once_bypasses(command: str, why: str) -> None:
+    s = Shell(command, f"reads /repo/.env: {why}")
     d = decide(s.action())
     assert d.decision in REFUSED, refused_message(s, d)
 
