@@ -151,3 +151,15 @@ def test_eval_sessions_replays_the_example_session() -> None:
 def test_eval_denial_window_is_checked() -> None:
     r = _eval("--sessions", "--denial-window", "0", "-", stdin="{}")
     assert r.returncode == 2 and "positive number of seconds" in r.stderr
+
+
+def test_concurrent_decisions_count_every_action(engine: PolicyEngine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tracker = SessionTracker(engine, clock=Clock())
+    actions = [act(f"s{i % 3}", **(ENV_READ if i % 4 == 0 else HARMLESS)) for i in range(120)]
+    with ThreadPoolExecutor(8) as pool:
+        decisions = list(pool.map(tracker.decide, actions))
+    assert sum(tracker.state(f"s{k}").actions for k in range(3)) == 120
+    denied = sum(d.decision in ("deny", "terminate") for d in decisions)
+    assert sum(len(tracker.state(f"s{k}").denials) for k in range(3)) == denied

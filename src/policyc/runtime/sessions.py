@@ -39,6 +39,8 @@ class SessionState:
     alerts: int = 0
     denials: deque[float] = field(default_factory=deque)  # times of denials, oldest first
     terminated: bool = False
+    # one session's actions are decided one at a time, in order; other sessions go on
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def recent_denials(self, now: float, window: float) -> int:
         while self.denials and self.denials[0] <= now - window:
@@ -82,8 +84,8 @@ class SessionTracker:
         session_id = action.session.id
         if session_id is None:
             return self.engine.decide(action.model_copy(update={"session": Session()}))
-        with self._lock:  # one session's actions are decided one at a time, in order
-            state = self._sessions.setdefault(session_id, SessionState())
+        state = self.state(session_id)
+        with state.lock:
             now = self._clock()
             completed = action.model_copy(
                 update={
