@@ -91,6 +91,7 @@ def test_no_secret_store_read(command: str) -> None:
         ("gsutil rm -r gs://b/p", [("recursive_delete", "gs://b/p")]),
         ("gcloud storage rm -r gs://b/p", [("recursive_delete", "gs://b/p")]),
         ("rclone purge remote:backups", [("recursive_delete", "remote:backups")]),
+        ("rclone purge /srv/data", [("recursive_delete", "/srv/data")]),
     ],
 )
 def test_backups_and_objects_destroyed(command: str, expected: list[tuple[str, str]]) -> None:

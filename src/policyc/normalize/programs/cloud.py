@@ -18,7 +18,7 @@ delete|deletefile|purge|rmdir(s)``. Secret stores and snapshots of ``aws`` are i
 from __future__ import annotations
 
 from policyc.normalize.programs.contract import Shell, _program
-from policyc.normalize.programs.files import _write
+from policyc.normalize.programs.files import _object_delete, _write
 from policyc.normalize.programs.options import _literal, gnu_options
 from policyc.normalize.programs.stores import aws_stores
 
@@ -30,16 +30,6 @@ def _bucket_host(path: str) -> str | None:
         if path.startswith(prefix):
             return host
     return None
-
-
-def object_delete(sh: Shell, targets: list[str], *, recursive: bool) -> None:
-    for t in targets:
-        if "://" in t or ":" in t.split("/", 1)[0]:  # a bucket locator or an rclone remote
-            sh.add("deletes_file", t)
-            if recursive:
-                sh.add("destructive", "recursive_delete", t)
-        else:
-            sh.file("deletes_file", t)
 
 
 def _copy(sh: Shell, ops: list[str]) -> None:
@@ -74,13 +64,13 @@ def _aws(base: str, args: list[str | None], sh: Shell) -> None:
     if ops[:1] == ["s3"] and len(ops) > 1 and ops[1] in ("cp", "mv", "sync"):
         _copy(sh, ops[2:])
         if ops[1] == "mv":
-            object_delete(sh, [o for o in ops[2:-1] if _bucket_host(o)], recursive=False)
+            _object_delete(sh, [o for o in ops[2:-1] if _bucket_host(o)], recursive=False)
         if ops[1] == "sync" and opts.has("--delete") and ops[2:] and _bucket_host(ops[-1]):
-            object_delete(sh, ops[-1:], recursive=True)
+            _object_delete(sh, ops[-1:], recursive=True)
     elif ops[:2] == ["s3", "rm"]:
-        object_delete(sh, ops[2:], recursive=opts.has("--recursive"))
+        _object_delete(sh, ops[2:], recursive=opts.has("--recursive"))
     elif ops[:2] == ["s3", "rb"]:
-        object_delete(sh, ops[2:], recursive=True)
+        _object_delete(sh, ops[2:], recursive=True)
     elif ops[:2] == ["s3api", "put-object"]:
         for body in opts.values("--body"):
             if body is not None:
@@ -90,7 +80,7 @@ def _aws(base: str, args: list[str | None], sh: Shell) -> None:
     elif ops[:2] in (["s3api", "delete-object"], ["s3api", "delete-bucket"]):
         bucket = next((b for b in opts.values("--bucket") if b is not None), "")
         key = next((k for k in opts.values("--key") if k is not None), "")
-        object_delete(sh, [f"s3://{bucket}/{key}"], recursive=ops[1] == "delete-bucket")
+        _object_delete(sh, [f"s3://{bucket}/{key}"], recursive=ops[1] == "delete-bucket")
     else:
         values: dict[str, list[str | None]] = {}
         for cands, value in opts.found:
@@ -106,9 +96,9 @@ def _gsutil(base: str, args: list[str | None], sh: Shell) -> None:
     if ops[:1] in (["cp"], ["mv"], ["rsync"]):
         _copy(sh, [o for o in ops[1:] if not o.startswith("-")])
     elif ops[:1] == ["rm"]:
-        object_delete(sh, ops[1:], recursive=opts.has("-r", "-R", "-a"))
+        _object_delete(sh, ops[1:], recursive=opts.has("-r", "-R", "-a"))
     elif ops[:1] == ["rb"]:
-        object_delete(sh, ops[1:], recursive=True)
+        _object_delete(sh, ops[1:], recursive=True)
 
 
 @_program("rclone")
@@ -116,7 +106,7 @@ def _rclone(base: str, args: list[str | None], sh: Shell) -> None:
     ops = _literal(gnu_options(args, long_values=("config", "transfers", "include", "exclude",
                                                   "filter", "bwlimit")).operands)  # fmt: skip
     if ops[:1] in (["delete"], ["deletefile"], ["purge"], ["rmdir"], ["rmdirs"]):
-        object_delete(sh, ops[1:], recursive=ops[0] in ("delete", "purge", "rmdirs"))
+        _object_delete(sh, ops[1:], recursive=ops[0] in ("delete", "purge", "rmdirs"))
         return
     if not ops or ops[0] not in ("copy", "copyto", "sync", "move", "moveto", "bisync"):
         return

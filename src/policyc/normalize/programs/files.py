@@ -68,6 +68,20 @@ def _destroy(sh: Shell, kind: str, path: str | None) -> None:
         sh.add("destructive", kind, canon)
 
 
+def _object_delete(sh: Shell, targets: list[str], *, recursive: bool) -> None:
+    """Deletion by a cloud storage client: a bucket locator (``s3://b/k``) or an rclone remote
+    (``remote:path``) is taken as written; anything else is a local path."""
+    for t in targets:
+        if "://" in t or ":" in t.split("/", 1)[0]:
+            sh.add("deletes_file", t)
+            if recursive:
+                sh.add("destructive", "recursive_delete", t)
+        else:
+            sh.file("deletes_file", t)
+            if recursive:
+                _destroy(sh, "recursive_delete", t)
+
+
 # -- copies, writers, rsync -----------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ of the ``s3://``/``gs://`` locator (``cloud``).
 from __future__ import annotations
 
 from policyc.normalize.programs.contract import Shell, _program
+from policyc.normalize.programs.files import _object_delete
 from policyc.normalize.programs.options import _literal, gnu_options
 
 
@@ -75,10 +76,8 @@ def _gcloud(base: str, args: list[str | None], sh: Shell) -> None:
     elif ops[:3] == ["compute", "snapshots", "delete"]:
         _backup(sh, list(ops[3:]))
     elif ops[:2] == ["storage", "rm"] or ops[:3] == ["storage", "buckets", "delete"]:
-        from policyc.normalize.programs.cloud import object_delete
-
         targets = ops[2:] if ops[1] == "rm" else ops[3:]
-        object_delete(sh, targets, recursive=opts.has("-r", "--recursive") or ops[1] == "buckets")
+        _object_delete(sh, targets, recursive=opts.has("-r", "--recursive") or ops[1] == "buckets")
 
 
 @_program("az")
