@@ -150,17 +150,17 @@ def action_strategy(policy_set: PolicySet, focus: InvariantCase | None = None) -
 def _mentioned(rules: list[Rule], program: list[Rule]) -> set[str]:
     """The predicates the rules' bodies mention (negated or not), and those the helpers they
     mention are defined from, transitively: the input facts that can make the rules hold."""
+    defined: dict[str, list[Rule]] = {}
+    for r in program:
+        defined.setdefault(r.head.predicate, []).append(r)
     out: set[str] = set()
     todo = list(rules)
-    seen: set[str] = set()
     while todo:
         for lit in todo.pop().body:
             atom = lit.atom if isinstance(lit, Negation) else lit
             if isinstance(atom, Atom) and atom.predicate not in out:
                 out.add(atom.predicate)
-                if atom.predicate not in seen:
-                    seen.add(atom.predicate)
-                    todo += [r for r in program if r.head.predicate == atom.predicate]
+                todo += defined.get(atom.predicate, [])
     return out
 
 
