@@ -28,7 +28,7 @@ from policyc.lang.policy_set import PolicySet
 if TYPE_CHECKING:
     from policyc.lang.checker import CheckResult
 
-FORMAT = 5  # 5: path_glob and its shapes
+FORMAT = 6  # 6: invariant rules start with policyc.checking_invariants
 _MAGIC = b"policyc-cache\n"
 
 

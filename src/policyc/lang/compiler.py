@@ -69,6 +69,10 @@ from policyc.lang.policy_set import InvariantCase, OutcomeRule, PolicySet, Templ
 OUTCOME_PREFIX = "outcome."
 UNLESS_PREFIX = "unless."
 INVARIANT_PREFIX = "invariant."
+# The input fact `policyc test` gives when it checks invariants, and a decision never does: every
+# invariant rule starts with it, so the rule index skips invariants (and the demand rules their
+# conditions seed) in decisions at the cost of one set test.
+CHECKING_INVARIANTS = "policyc.checking_invariants"
 SET_PREFIX = "set."
 MAX_ALTERNATIVES = 32  # `in` lists expand into alternative rules up to this many per rule
 TOOL_INPUT = "tool.input"
@@ -599,7 +603,7 @@ class Compiler:
             self.rules.append(
                 Rule(
                     Atom(predicate, ()),
-                    tuple(literals),
+                    (Atom(CHECKING_INVARIANTS, ()), *literals),
                     rid,
                     inv.span,
                     True,

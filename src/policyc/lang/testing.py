@@ -21,6 +21,7 @@ from policyc.engine.builtins import glob_to_regex
 from policyc.engine.decisions import RANK
 from policyc.engine.errors import DatalogError
 from policyc.engine.ir import Atom, BuiltinCall, Const, Negation, Rule
+from policyc.lang.compiler import CHECKING_INVARIANTS
 from policyc.lang.policy_set import InvariantCase, PolicySet, TestCase
 from policyc.lang.shapes import shapes
 from policyc.normalize import normalize_action
@@ -287,7 +288,8 @@ def check_invariant(
     def prop(action: Action) -> None:
         nonlocal applied
         try:
-            model = policy_set.program.evaluate(normalize_action(action).facts)
+            facts = {**normalize_action(action).facts, CHECKING_INVARIANTS: [()]}
+            model = policy_set.program.evaluate(facts)
             if not model.holds(inv.predicate):
                 return
             applied += 1
