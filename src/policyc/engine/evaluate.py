@@ -276,6 +276,10 @@ def _run_deltas(
         fns[rule_index][1][premise](visible, G, by_pred[pred], new, level)
 
 
+# Up to this many rows, the level-1 rule index reads a relation's rows instead of indexing it.
+_SCAN_ROWS = 8
+
+
 def _level1_rules(stratum: Stratum, nonempty: set[str], G: dict[str, Relation]) -> list[int]:
     """The rules of a stratum that may fire at level 1: every premise predicate has facts, and a
     keyed rule's constant is among its premise's values."""
@@ -287,11 +291,16 @@ def _level1_rules(stratum: Stratum, nonempty: set[str], G: dict[str, Relation]) 
     for (pred, pos), by_value in keyed.items():
         if pred not in nonempty:
             continue
-        idx = G[pred].index((pos,))
-        if len(idx) < len(by_value):
-            hits = [found for v in idx if (found := by_value.get(v))]
+        rows = G[pred].rows
+        if len(rows) <= _SCAN_ROWS:  # a few rows (an attribute): read them, build no index
+            values = {row[pos] for row in rows}
+            hits = [found for v in values if (found := by_value.get(v))]
         else:
-            hits = [found for v, found in by_value.items() if v in idx]
+            idx = G[pred].index((pos,))
+            if len(idx) < len(by_value):
+                hits = [found for v in idx if (found := by_value.get(v))]
+            else:
+                hits = [found for v, found in by_value.items() if v in idx]
         for found in hits:
             for rule, others in found:
                 if others <= nonempty:
