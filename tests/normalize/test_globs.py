@@ -28,22 +28,23 @@ def path_glob_facts(command: str) -> set[tuple[object, ...]]:
 @pytest.mark.parametrize(
     ("word", "expected"),
     [
-        ("src/*.py", ["/repo/src/*.[pP][yY]"]),
+        ("src/*.py", ["/repo/src/[!.]*.[pP][yY]"]),  # a leading `*` names no dot file
         (".en*", ["/repo/.[eE][nN]*"]),
         ("./.e?v", ["/repo/.[eE]?[vV]"]),
         (".[e]nv", ["/repo/.?[nN][vV]"]),
-        ("[.]env", ["/repo/?[eE][nN][vV]"]),
+        ("[.]env", ["/repo/[!.][eE][nN][vV]"]),  # nor does a leading bracket
+        ("*x", ["/repo/{[!.]*[xX],[xX]}"]),
         ("~/.ss*/id*", ["/home/dev/.[sS][sS]*/[iI][dD]*"]),
         ("/s?v", ["/[sS]?[vV]"]),
-        ("src/**/*.py", ["/repo/src/**/*.[pP][yY]"]),
+        ("src/**/*.py", ["/repo/src/**/[!.]*.[pP][yY]"]),
         ("a**b", ["/repo/[aA]*[bB]"]),  # `**` within a segment is `*`
         ("{.env,README.md}", ["/repo/.env", "/repo/README.md", "/repo/\\{.env\\,README.md\\}"]),
-        ("{1..3}.txt", ["/repo/*.[tT][xX][tT]", "/repo/\\{1..3\\}.txt"]),
+        ("{1..3}.txt", ["/repo/[!.]*.[tT][xX][tT]", "/repo/\\{1..3\\}.txt"]),
         ("src/{x}*", ["/repo/src/\\{[xX]\\}*"]),  # `{x}` is no expansion
         ("x,y*", ["/repo/[xX]\\,[yY]*"]),
-        ("../lib/*.so", ["/lib/*.[sS][oO]"]),
-        ("src/./a/../*.c", ["/repo/src/*.[cC]"]),
-        ("[ab", ["/repo/?[aA][bB]"]),  # an unclosed bracket is a literal `[`
+        ("../lib/*.so", ["/lib/[!.]*.[sS][oO]"]),
+        ("src/./a/../*.c", ["/repo/src/[!.]*.[cC]"]),
+        ("[ab", ["/repo/[!.][aA][bB]"]),  # an unclosed bracket is a literal `[` (no dot)
         ("x[[:alpha:]]y/z", ["/repo/[xX]*/z"]),  # not a plain bracket: the rest of the segment
     ],
 )
@@ -80,18 +81,21 @@ def test_without_an_absolute_directory_a_relative_pattern_names_any_path() -> No
 
 
 def test_the_directory_is_escaped() -> None:
-    assert path_globs("*.py", "/w/[x]{y}", None) == ["/w/\\[x\\]\\{y\\}/*.[pP][yY]"]
+    assert path_globs("*.py", "/w/[x]{y}", None) == ["/w/\\[x\\]\\{y\\}/[!.]*.[pP][yY]"]
 
 
 @pytest.mark.parametrize(
     ("command", "rows"),
     [
         ("cat .en*", {("/repo/.en*", "/repo/.[eE][nN]*")}),
-        ("rm -f *.log", {("/repo/*.log", "/repo/*.[lL][oO][gG]")}),
-        ("echo x > out/*.txt", {("/repo/out/*.txt", "/repo/out/*.[tT][xX][tT]")}),
-        ("cd /tmp && cat *.c", {("/repo/*.c", "/repo/*.[cC]"), ("/tmp/*.c", "/tmp/*.[cC]")}),
+        ("rm -f *.log", {("/repo/*.log", "/repo/[!.]*.[lL][oO][gG]")}),
+        ("echo x > out/*.txt", {("/repo/out/*.txt", "/repo/out/[!.]*.[tT][xX][tT]")}),
+        (
+            "cd /tmp && cat *.c",
+            {("/repo/*.c", "/repo/[!.]*.[cC]"), ("/tmp/*.c", "/tmp/[!.]*.[cC]")},
+        ),
         ("cat x'{a,b}'*", {("/repo/x{a,b}*", ANY_PATH)}),
-        ("cat 'src'/*.py", {("/repo/src/*.py", "/repo/src/*.[pP][yY]")}),
+        ("cat 'src'/*.py", {("/repo/src/*.py", "/repo/src/[!.]*.[pP][yY]")}),
         ("ls *.py; echo *", set()),  # not read as paths
         ("cat src/app.py", set()),
     ],
@@ -112,12 +116,11 @@ def test_every_pattern_read_as_a_path_has_its_globs() -> None:
     [
         (".en*", "**/.env"),
         (".[e]nv", "**/.env"),
-        ("[.]env", "**/.env"),
         (".ENV*", "**/.env"),
         ("~/.ss*/id*", "**/.ssh/**"),
         ("{README.md,.env}", "**/.env"),
-        ("config/*", "**/.env.*"),
-        ("src/*.py", "**/.env.*"),  # src/.env.py, with dotglob
+        ("config/.*", "**/.env.*"),
+        ("*/.env", "**/.env"),
     ],
 )
 def test_globs_overlap_the_secrets_they_may_name(word: str, secret: str) -> None:
@@ -131,6 +134,12 @@ def test_globs_overlap_the_secrets_they_may_name(word: str, secret: str) -> None
         ("tests/test_*.py", "**/.env"),
         ("src/log*.py", "**/*.pem"),
         ("docs/*.md", "**/.ssh/**"),
+        # a leading wildcard names no file that starts with a dot (dotglob off, and turning it
+        # on is unresolved("shell_option"))
+        ("src/*.py", "**/.env.*"),
+        ("config/*", "**/.env.*"),
+        ("[.]env", "**/.env"),
+        ("*", "**/.env"),
     ],
 )
 def test_globs_do_not_overlap_what_they_cannot_name(word: str, secret: str) -> None:
@@ -172,10 +181,11 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def bash_expands(tree: Path, word: str) -> list[str]:
-    """The paths bash expands ``word`` to in ``tree`` with every pattern option on, canonical."""
+    """The paths bash expands ``word`` to in ``tree``, canonical: with every pattern option on
+    but ``dotglob`` (turning it on is unresolved)."""
     assert BASH is not None
     script = (
-        "shopt -s dotglob nocaseglob globstar nullglob extglob\n"
+        "shopt -s nocaseglob globstar nullglob extglob\n"
         f"for p in {word}; do printf '%s\\0' \"$p\"; done"
     )
     done = subprocess.run(
@@ -242,3 +252,34 @@ PIECES = ["*", "?", ".", "e", "n", "v", "E", "[e]", "[!x]", "[.]", "sub/", "../"
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=5).map("".join))
 def test_generated_patterns_cover_what_bash_expands(tree: Path, word: str) -> None:
     assert not_covered(tree, word) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "shopt -s dotglob",
+        "shopt -s nullglob dotglob; cat *",
+        "shopt -s $OPTS",
+        "setopt GLOB_DOTS",
+        "setopt globdots",
+        "unsetopt NO_GLOB_DOTS",
+        "set -o globdots",
+        "GLOBIGNORE=.:..; cat *",
+        "export GLOBIGNORE=x",
+        "BASHOPTS=dotglob bash -c 'cat *'",
+        "bash -O dotglob -c 'cat config/*'",
+    ],
+)
+def test_turning_dot_files_on_for_patterns_is_unresolved(command: str) -> None:
+    kinds = {k for k, _ in normalize_shell(command, "/repo").facts.get("unresolved", [])}
+    assert "shell_option" in kinds
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["shopt -u dotglob", "shopt -s nullglob globstar", "shopt dotglob", "set -o pipefail",
+     "set -e", "setopt extended_history", "GLOBIGNORE= true", "bash -O extglob -c 'ls'"],
+)  # fmt: skip
+def test_other_shell_options_are_not(command: str) -> None:
+    kinds = {k for k, _ in normalize_shell(command, "/repo").facts.get("unresolved", [])}
+    assert "shell_option" not in kinds

@@ -9,11 +9,13 @@ may expand the word to. What bash does and the policy glob cannot say exactly is
   is ``*``), and the word with its braces taken literally is kept too (they may be quoted);
 - a bracket expression ``[a-z]`` is ``?``, one that is not plain (``[[:alpha:]]``, escapes) makes
   the rest of its path segment ``*``; extended patterns (``@(…)``, ``!(…)``) give :data:`ANY_PATH`;
-- the shell's options are not known (an earlier command of a persistent shell, or ``BASHOPTS``
-  in its environment, may have set them), so they are all taken to be on: ``*`` matches names
-  that start with a dot (``dotglob``), letters match either case (``nocaseglob``), and ``**``
-  crosses directories (``globstar``). Only ``.`` and ``..`` are never matched but by a segment
-  that starts with a dot, as in every shell;
+- a name that starts with a dot is matched only by a segment that starts with a dot, as every
+  shell does by default: ``*.py`` and ``[.]env`` name no ``.env.py`` or ``.env``. What turns
+  this off (``shopt -s dotglob``, zsh's ``GLOB_DOTS``, ``GLOBIGNORE``) is itself
+  ``unresolved("shell_option")`` (``programs.environment``), so a shell whose options the action
+  does not show has its defaults unless someone approved changing them. The other options are
+  taken to be on: letters match either case (``nocaseglob``, and case-insensitive file systems),
+  and ``**`` crosses directories (``globstar``, and zsh by default);
 - a segment that may match ``.`` or ``..`` (``.*``, ``.?``), a ``..`` after a pattern segment
   (``*/..``), and a word with quoted braces or brackets among unquoted ones cannot be bounded:
   they give :data:`ANY_PATH`, as does a word with more than :data:`MAX_EXPANSIONS` brace
@@ -201,7 +203,7 @@ def _translate(word: str, base: str | None, home: str | None) -> list[str] | Non
             if stack[-1:] != [("**", True)]:  # `**/**` is `**`
                 stack.append(("**", True))  # globstar
         else:
-            stack.append((_render(tokens), True))
+            stack.append((_render_segment(tokens), True))
     glob = "/" + "/".join(s for s, _ in stack)
     if stack[-1:] == [("**", True)] and len(stack) > 1:
         return [glob, "/" + "/".join(s for s, _ in stack[:-1])]  # `sub/**` gives `sub/` too
@@ -269,6 +271,29 @@ def _matches(tokens: list[_Token], name: str) -> bool:
     if t is _ONE or t == name[0]:
         return _matches(tokens[1:], name[1:])
     return False
+
+
+def _render_segment(tokens: list[_Token]) -> str:
+    """A pattern segment, which names no file starting with a dot unless it starts with a dot
+    itself: a segment that starts with ``*``, ``?`` or ``[…]`` names only files whose first
+    character is not a dot (``*.py`` names no ``.py``)."""
+    if isinstance(tokens[0], str):
+        return _render(tokens)
+    alternatives = _no_leading_dot(tokens)
+    return alternatives[0] if len(alternatives) == 1 else "{" + ",".join(alternatives) + "}"
+
+
+def _no_leading_dot(tokens: list[_Token]) -> list[str]:
+    """The globs of the names ``tokens`` match whose first character is not a dot."""
+    if not tokens:
+        return []  # the empty name: no file
+    first, rest = tokens[0], tokens[1:]
+    if isinstance(first, str):
+        return [] if first == "." else [_render(tokens)]
+    if first is _ONE:
+        return ["[!.]" + _render(rest)]
+    # `*`: one character or more, the first not a dot; or nothing, and the rest starts the name
+    return ["[!.]*" + _render(rest), *_no_leading_dot(rest)]
 
 
 def _render(tokens: list[_Token]) -> str:

@@ -1361,6 +1361,9 @@ def _inner(
             return
         _walk_text(" ".join(a for a in args if a is not None), out, cwd, depth + 1, stdin)
         return
+    for i, a in enumerate(args[:-1]):
+        if a in ("-O", "-o") and programs.names_dots(args[i + 1]):
+            programs.dot_option(f"{base} {a}", args[i + 1], _Context(out, cwd, depth, stdin))
     for i, a in enumerate(args):
         if a is not None and a.startswith("-") and "c" in a[1:] and not a.startswith("--"):
             script = args[i + 1] if i + 1 < len(args) else None

@@ -59,7 +59,7 @@ from policyc.normalize.programs import (  # noqa: F401
 )
 from policyc.normalize.programs.contract import _PROGRAMS, Shell, Stdin
 from policyc.normalize.programs.destructive import _mkfs
-from policyc.normalize.programs.environment import assignment
+from policyc.normalize.programs.environment import assignment, dot_option, names_dots
 from policyc.normalize.programs.files import _READERS, _reader, is_device
 from policyc.normalize.programs.git import git_environment
 from policyc.normalize.programs.interpreters import _python
@@ -70,9 +70,11 @@ __all__ = [
     "Shell",
     "Stdin",
     "assignment",
+    "dot_option",
     "flags",
     "git_environment",
     "is_device",
+    "names_dots",
     "program_facts",
     "stdout_of",
 ]
