@@ -475,3 +475,32 @@ def test_other_scripts_sourced_stay_unresolved(command: str, detail: str) -> Non
 def test_an_activate_script_in_the_root_folder_is_not_the_workspace_s() -> None:
     f = normalize_shell("source /tmp/x/bin/activate", "/").facts
     assert ("script", "source runs a script file whose commands are not seen") in f["unresolved"]
+
+
+@pytest.mark.parametrize(
+    ("command", "pred", "row"),
+    [
+        # one shell word that the parser splits after a quote or a brace: joined again
+        ("cat '.'\\env", "reads_file", ("/repo/.env",)),
+        ("cat .e''\\nv", "reads_file", ("/repo/.env",)),
+        ('cat < "."\\env', "reads_file", ("/repo/.env",)),
+        ("r''\\m -rf /srv", "destructive", ("recursive_force_delete", "/srv")),
+        ("rm -r''\\f build", "destructive", ("recursive_force_delete", "/repo/build")),
+        ("git push '--'\\force origin main", "git_op", ("force_push", "main")),
+        # an argument with a brace expansion stands for each word it expands to
+        ("git push --{\\force,quiet}", "git_op", ("force_push", "")),
+        ("cat {README.md,.env}", "reads_file", ("/repo/.env",)),
+        ("rm -{\\r,\\f} build", "destructive", ("recursive_force_delete", "/repo/build")),
+    ],
+)
+def test_words_split_by_the_parser_and_brace_expansions(
+    command: str, pred: str, row: tuple[str, ...]
+) -> None:
+    assert row in normalize_shell(command, "/repo").facts.get(pred, [])
+
+
+def test_quoted_braces_and_separate_words_stay_as_written() -> None:
+    f = normalize_shell("cat x'{a,b}'* 'a' b; jq '{a: .b}' x.json", "/repo").facts
+    assert ("cat", "x{a,b}*") in f["command_arg"] and ("cat", "xa*") not in f["command_arg"]
+    assert ("cat", "a") in f["command_arg"] and ("cat", "b") in f["command_arg"]
+    assert ("jq", "{a: .b}") in f["command_arg"]

@@ -86,6 +86,16 @@ class _Unbounded(Exception):
     """A brace expansion whose words cannot be bounded here."""
 
 
+def brace_words(word: str) -> list[str] | None:
+    """The words bash's brace expansion may give for ``word``, the word with its braces taken
+    literally included; None past :data:`MAX_EXPANSIONS` (a sequence is ``*``, as for paths)."""
+    out = _brace_expansions(word)
+    if out is None:
+        return None
+    words = [w.replace("\0{", "{").replace("\0}", "}") for w in out]
+    return list(dict.fromkeys(words))
+
+
 def _brace_expansions(word: str) -> list[str] | None:
     """The words bash's brace expansion may give (each ``{…}`` expanded, or kept literally with
     its braces escaped, as when it is quoted); None past :data:`MAX_EXPANSIONS`, or for a

@@ -682,17 +682,64 @@ _ARGUMENT_NODES = {
 }
 
 
-def _words(node: Any, *, pipes: bool = False) -> list[str | None] | None:
-    """The words of a simple command (None for each computed one), or None for assignments only.
-    ``pipes``: a process substitution is :data:`_PIPE` (else it is computed)."""
+def _word_nodes(node: Any) -> list[list[Any]]:
+    """The nodes of each word of a simple command, its name first (empty for assignments only).
+    The parser may split one shell word into sibling nodes (`'.'\\env`, `r''\\m`, `{\\.env,x}`:
+    a backslash escape after a quote or a brace); nodes with no blank between them are one word."""
     name_node = node.child_by_field_name("name")
     if name_node is None:
-        return None
-    words: list[str | None] = [_word(name_node)]
+        return []
+    groups: list[list[Any]] = []
     for c in node.children:
-        if not _same(c, name_node) and c.type in _ARGUMENT_NODES:
-            words.append(_PIPE if pipes and c.type == "process_substitution" else _word(c))
+        if not (_same(c, name_node) or (groups and c.type in _ARGUMENT_NODES)):
+            continue
+        if groups and c.start_byte == groups[-1][-1].end_byte:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return groups
+
+
+def _group_word(group: list[Any], *, pipes: bool = False) -> str | None:
+    """The literal value of a word made of ``group``'s nodes (None: computed)."""
+    if len(group) == 1:
+        c = group[0]
+        return _PIPE if pipes and c.type == "process_substitution" else _word(c)
+    parts = [_word(c) for c in group]
+    return None if None in parts else "".join(p for p in parts if p is not None)
+
+
+def _words(node: Any, *, pipes: bool = False, braces: bool = False) -> list[str | None] | None:
+    """The words of a simple command (None for each computed one), or None for assignments only.
+    ``pipes``: a process substitution is :data:`_PIPE` (else it is computed). ``braces``: an
+    argument with an unquoted brace expansion (``--{force,quiet}``) stands for the words it
+    expands to as well as for itself (its braces may be quoted): a superset of the arguments."""
+    groups = _word_nodes(node)
+    if not groups:
+        return None
+    words = [_group_word(groups[0], pipes=pipes)]
+    for g in groups[1:]:
+        value = _group_word(g, pipes=pipes)
+        words.append(value)
+        if braces and value is not None and _brace_alternatives(g, value):
+            from policyc.normalize.globs import brace_words
+
+            expanded = brace_words(value)
+            if expanded is None:
+                words.append(None)  # too many to follow: an argument computed at run time
+            else:
+                words.extend(w for w in expanded if w != value)
     return words
+
+
+def _brace_alternatives(group: list[Any], value: str) -> bool:
+    """Whether the word may hold a brace expansion with alternatives (``{a,b}``): a brace in an
+    unquoted part, and a comma between braces in its value."""
+    unquoted = [n for c in group for n in (c.children if c.type == "concatenation" else [c])]
+    if not any(n.type == "word" and b"{" in n.text for n in unquoted):
+        return False
+    open_ = value.find("{")
+    return open_ >= 0 and "," in value[open_:] and value.find("}", open_) > 0
 
 
 class _Pipe(str):
@@ -744,10 +791,9 @@ def _pipe_arguments(base: str, args: list[str | None]) -> list[str | None]:
 
 
 def _command(node: Any, out: ShellFacts, cwd: str | None, depth: int, stdin: Stdin | None) -> None:
-    words = _words(node, pipes=True)
-    for c in node.children:
-        if c.type in _ARGUMENT_NODES:
-            _note_quoting(c, _word(c), out)
+    words = _words(node, pipes=True, braces=True)
+    for group in _word_nodes(node)[1:]:
+        _note_quoting(group, _group_word(group), out)
     prefix = [_assignment(c) for c in node.children if c.type == "variable_assignment"]
     if words is None:  # assignments alone: they stay for what follows
         for name, value in prefix:
@@ -1438,8 +1484,9 @@ def _mixed_quoting(node: Any) -> bool:
     return False
 
 
-def _note_quoting(node: Any, value: str | None, out: ShellFacts) -> None:
-    if value is not None and _is_pattern(value) and _mixed_quoting(node):
+def _note_quoting(group: list[Any], value: str | None, out: ShellFacts) -> None:
+    """A pattern word whose nodes mix quoted, escaped and plain parts is partial."""
+    if value is not None and _is_pattern(value) and (len(group) > 1 or _mixed_quoting(group[0])):
         out.patterns.partial.add(value)
 
 
@@ -1491,15 +1538,15 @@ def _file(out: ShellFacts, pred: str, path: str, cwd: str | None) -> str | None:
 
 def _redirect(node: Any, out: ShellFacts, cwd: str | None) -> None:
     op = None
-    target = None
+    target: list[Any] = []  # the target's nodes (one word the parser may split, as in _word_nodes)
     for c in node.children:
         if c.type in (">", ">>", "<", "&>", "&>>", ">|", "<>"):
             op = c.type
-        elif c.type not in ("file_descriptor",):
-            target = c
-    if target is None or op is None or target.type == "process_substitution":
+        elif c.type not in ("file_descriptor",) and op is not None:
+            target.append(c)
+    if not target or op is None or target[0].type == "process_substitution":
         return  # `< <(cmd)`, `> >(cmd)`: a pipe from or to commands analysed where written
-    path = _word(target)
+    path = _group_word(target)
     if path is None:
         out.add("unresolved", "redirect", "a redirection target is computed at run time")
         return
