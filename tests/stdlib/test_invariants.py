@@ -1036,14 +1036,15 @@ def leaks(d: Decision, secret: str) -> list[str]:
 def test_no_raw_secret_in_a_decision(secret: Secret, placement: str) -> None:
     try:
         action = PLACEMENTS[placement](secret)
-    except Mangled:  # SECRET_BYPASSES: "quoted context"
+    except Mangled:  # pinned by SECRET_SCRUBBED: "quoted context"
         assume(False)
     d = decide(action)
     where = leaks(d, secret.value)
     assert not where, f"a {secret.kind} ({secret.origin}) placed by {placement!r} shows at {where}"
 
 
-# Secrets that do get into a decision today (each a generated fake value, built from a seed).
+# Placements of secrets that once reached a decision (each a generated fake value, built from a
+# seed).
 def _split(v: str) -> str:
     return f"{v[:4]}''{v[4:]}"
 
@@ -1054,7 +1055,8 @@ def _quoted_context(s: Secret) -> dict[str, Any]:
     return {"action_type": "shell.exec", "cwd": "/repo", "command": f"cat {shlex.quote('/tmp/' + text + '/.env')}"}  # fmt: skip
 
 
-SECRET_BYPASSES: list[tuple[str, str, Callable[[Secret], dict[str, Any]], bool, str]] = [
+# Placements that once leaked: the decision now runs the detectors over its own strings too.
+SECRET_SCRUBBED: list[tuple[str, str, Callable[[Secret], dict[str, Any]], bool, str]] = [
     ("resource.path", "aws-access-key",
      lambda s: {"action_type": "file.read", "resource": {"path": f"/repo/{s.value}/.env"}}, False,
      "resource.path is not scanned for secrets, and secrets.read's reason shows the path"),
@@ -1073,6 +1075,10 @@ SECRET_BYPASSES: list[tuple[str, str, Callable[[Secret], dict[str, Any]], bool, 
     ("quoted context", "generic-secret",
      _quoted_context, False,
      "a secret whose context is cut by shell quoting (SECRET_KEY='…' written '\"'\"'…'\"'\"') is not found, and is whole in the path of the reason"),
+]  # fmt: skip
+
+# Secrets that do get into a decision today.
+SECRET_BYPASSES: list[tuple[str, str, Callable[[Secret], dict[str, Any]], bool, str]] = [
     ("tool.input key", "github-token",
      lambda s: {"action_type": "tool.call", "tool": {"name": "x", "input": {s.value: s.value}}}, False,
      "a tool.input key is the field of a redaction, which is not scrubbed"),
@@ -1091,6 +1097,20 @@ SECRET_BYPASSES: list[tuple[str, str, Callable[[Secret], dict[str, Any]], bool, 
 def test_secret_bypasses(
     kind: str, placement: Callable[[Secret], dict[str, Any]], trusted: bool
 ) -> None:
+    assert_no_leak(kind, placement, trusted)
+
+
+@pytest.mark.parametrize(
+    ("kind", "placement", "trusted"),
+    [pytest.param(kind, p, trusted, id=name) for name, kind, p, trusted, _ in SECRET_SCRUBBED],
+)
+def test_secrets_once_leaked_are_scrubbed(
+    kind: str, placement: Callable[[Secret], dict[str, Any]], trusted: bool
+) -> None:
+    assert_no_leak(kind, placement, trusted)
+
+
+def assert_no_leak(kind: str, placement: Callable[[Secret], dict[str, Any]], trusted: bool) -> None:
     secret = generated_secret(kind, 7)
     d = decide(placement(secret), trusted=trusted)
     where = leaks(d, secret.value)

@@ -26,7 +26,7 @@ from policyc.decision.record import (
 from policyc.decision.verdict import Fired, Verdict
 from policyc.engine.proofs import Proof
 from policyc.normalize.facts import secret_fields
-from policyc.normalize.secrets import Finding
+from policyc.normalize.secrets import Finding, find_secrets, redact_text
 
 
 def marker(kind: str) -> str:
@@ -34,7 +34,10 @@ def marker(kind: str) -> str:
 
 
 class Scrubber:
-    """Replaces every secret value found in an action by its marker, in any string."""
+    """Replaces every secret value found in an action by its marker, in any string; then runs
+    the secret detectors over what is left, since a string built from the action may hold a
+    secret the action's own scan did not see whole (a path cut by shell quotes, ``AKIA''…``,
+    and joined by normalization; a field the scan does not read, such as ``resource.path``)."""
 
     def __init__(self, action: Action | None, findings: Sequence[Finding]) -> None:
         values: dict[str, str] = {}
@@ -54,16 +57,39 @@ class Scrubber:
                         values.setdefault(escaped, mark)
         # longest first, so a value containing another is replaced whole
         self._values = sorted(values.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+        self._done: dict[str, str] = {}  # a proof repeats its strings: each is scrubbed once
+        self.detect = False  # run the detectors on each string (see `needs_detectors`)
 
     def text(self, s: str) -> str:
+        done = self._done.get(s)
+        if done is not None:
+            return done
+        out = s
         for value, mark in self._values:
-            if value in s:
-                s = s.replace(value, mark)
-        return s
+            if value in out:
+                out = out.replace(value, mark)
+        if self.detect:
+            found = find_secrets(out, "decision")
+            if found:
+                out = redact_text(out, found)
+        self._done[s] = out
+        return out
+
+    def needs_detectors(self) -> bool:
+        """Whether the detectors find anything in the strings scrubbed so far, all scanned in
+        one pass; if so, :attr:`detect` is turned on, to scrub them again one by one."""
+        if self.detect or not self._done:
+            return False
+        # a newline and a NUL between strings: no detector matches across them
+        if not find_secrets("\n\0\n".join(self._done.values()), "decision"):
+            return False
+        self.detect = True
+        self._done.clear()
+        return True
 
     def json(self, value: Any) -> Any:
-        if not self._values:
-            return value
+        if value is None:
+            return None
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
@@ -129,18 +155,23 @@ def build_decision(
         )
     scrub = Scrubber(action, findings)
     fired = sorted(verdict.fired, key=lambda f: (f.rule.id, repr(f.args)))
+    proofs = [f.proof.to_dict() if f.proof is not None else None for f in fired]
+    while True:  # once more, string by string, if the detectors find a secret left in them
+        texts = [(scrub.text(f.reason), scrub.json(p)) for f, p in zip(fired, proofs, strict=True)]
+        if not scrub.needs_detectors():
+            break
     outcomes = [
         Outcome(
             effect=f.rule.effect,  # type: ignore[arg-type]
             policy_id=f.rule.id,
-            reason=scrub.text(f.reason),
+            reason=reason,
             risk=_risk(f),
             approver_role=f.rule.approver,
             tags=list(f.rule.tags),
             source=str(f.rule.source) if f.rule.source else None,
-            proof=scrub.json(f.proof.to_dict()) if f.proof is not None else None,
+            proof=proof,
         )
-        for f in fired
+        for f, (reason, proof) in zip(fired, texts, strict=True)
     ]
     effect = verdict.effect
     winners = [o for o in outcomes if o.effect == effect]
@@ -217,8 +248,6 @@ def failed_decision(
     decision_id: str | None = None,
 ) -> Decision:
     """Fail closed: ``deny``, with the error in the record (any secret in it replaced)."""
-    from policyc.normalize.secrets import find_secrets, redact_text
-
     message = redact_text(message, find_secrets(message, "error"))
     action_id = redact_text(action_id, find_secrets(action_id, "action_id"))
     return Decision(
