@@ -1277,3 +1277,59 @@ def test_npm_exec_runs_its_command() -> None:
 
     f = normalize_shell("npm exec -- rm -rf /srv", "/repo").facts
     assert ("recursive_force_delete", "/srv") in f["destructive"]
+
+
+@pytest.mark.parametrize(
+    ("command", "pred", "row"),
+    [
+        ("git show HEAD:.env", "reads_file", ("/repo/.env",)),
+        ("git cat-file -p HEAD~2:config/.env", "reads_file", ("/repo/config/.env",)),
+        ("curl -s file://localhost/repo/.env", "reads_file", ("/repo/.env",)),
+        ("docker run --env-file .env alpine env", "reads_file", ("/repo/.env",)),
+        ("uv run --env-file=.env.local python app.py", "reads_file", ("/repo/.env.local",)),
+        ("dotenv run env", "reads_file", ("/repo/.env",)),
+        ("7z a /tmp/a.7z .env", "reads_file", ("/repo/.env",)),
+        ("docker cp .env web:/tmp", "reads_file", ("/repo/.env",)),
+        ("python3 -m json.tool .env", "reads_file", ("/repo/.env",)),
+        ("gh repo sync acme/app --force", "git_op", ("force_push", "acme/app")),
+        (
+            "git config core.sshCommand 'rm -rf /srv'",
+            "destructive",
+            ("recursive_force_delete", "/srv"),
+        ),
+    ],
+)
+def test_more_reads_and_git_effects(command: str, pred: str, row: tuple[object, ...]) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    assert row in normalize_shell(command, "/repo").facts.get(pred, [])
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("git config remote.origin.push +refs/heads/main:refs/heads/main", "git_config"),
+        ("git config --local remote.origin.mirror true", "git_config"),
+        ("git config --global alias.up 'push -f'", "git_config"),
+        ("echo 'rm -rf x' > .git/hooks/pre-commit", "git_config"),
+        ("echo x > s.sh && ./s.sh", "script"),
+        ("printf 'all:\\n\\ttrue\\n' > Makefile && make", "script"),
+        ("echo 'print(1)' > t.py; python t.py", "script"),
+    ],
+)
+def test_effects_on_later_commands_are_unresolved(command: str, kind: str) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    kinds = {k for k, _ in normalize_shell(command, "/repo").facts.get("unresolved", [])}
+    assert kind in kinds
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["git config user.name bob", "git config --get remote.origin.url", "git show HEAD~1 --stat",
+     "./gradlew build", "make test", "echo hi > out.txt && cat out.txt", "python -m json.tool x.json"],
+)  # fmt: skip
+def test_everyday_commands_stay_resolved(command: str) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    assert "unresolved" not in normalize_shell(command, "/repo").facts

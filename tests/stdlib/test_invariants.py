@@ -592,34 +592,16 @@ def bypasses(cases: list[tuple[str, str]]) -> list[Any]:
 
 # Reads of a .env file the standard library lets through today (minimal commands).
 ENV_READ_BYPASSES = [
-    # programs that print or copy a file operand, unknown to the analyser
-    ("7z a /tmp/a.7z .env", "7z archives the file"),
-    ("docker cp .env c:/tmp", "docker cp copies the file into a container"),
-    ("python3 -m json.tool .env", "python -m json.tool reads the file"),
-    ("php .env", "php prints a file without <?php tags as it is"),
-    ("fd -H '^\\.env$' -x cat", "fd -x runs cat on the files it finds"),
-    ("curl -s file://localhost/repo/.env", "curl reads a file:// URL"),
-    # programs that load the file into an environment that is then printed
-    ("dotenv -f .env run env", "dotenv loads the file and env prints it"),
-    (
-        "docker run --env-file .env alpine env",
-        "docker run --env-file loads the file; env prints it",
-    ),
-    ("uv run --env-file .env env", "uv run --env-file loads the file; env prints it"),
-    # git reads the file into its object store, or prints it from there
-    ("git add -f .env && git commit -qm x && git push", "the file is committed and pushed"),
-    ("git show HEAD:.env", "git show prints the committed file"),
-    ("git cat-file -p HEAD:.env", "git cat-file prints the committed file"),
-    # recursive readers of a folder that holds .env (naming it, or not)
-    ("grep --include=.env -r . .", "grep -r --include=.env prints every .env below ."),
-    ("rsync -a --include=.env --exclude='*' ./ /tmp/x", "rsync copies only the .env files"),
-    ("grep -r KEY .", "grep -r reads every file below ., .env included"),
-    ("cp -r config /tmp/c", "cp -r copies config/.env"),
-    ("tar czf /tmp/a.tgz .", "tar archives ., .env included"),
-    ("zip -r /tmp/a.zip .", "zip -r archives ., .env included"),
-    # a script written, then run: its commands are not seen
-    ("echo 'cat .env' > x.sh && chmod +x x.sh && ./x.sh", "the script written is run"),
-]
+    ('php .env', 'php prints a file without <?php tags as it is'),
+    ("fd -H '^\\.env$' -x cat", 'fd -x runs cat on the files it finds'),
+    ('git add -f .env && git commit -qm x && git push', 'the file is committed and pushed'),
+    ('grep --include=.env -r . .', 'grep -r --include=.env prints every .env below .'),
+    ("rsync -a --include=.env --exclude='*' ./ /tmp/x", 'rsync copies only the .env files'),
+    ('grep -r KEY .', 'grep -r reads every file below ., .env included'),
+    ('cp -r config /tmp/c', 'cp -r copies config/.env'),
+    ('tar czf /tmp/a.tgz .', 'tar archives ., .env included'),
+    ('zip -r /tmp/a.zip .', 'zip -r archives ., .env included'),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -650,6 +632,19 @@ ENV_READ_FIXED = [
     ("vimdiff .env /dev/null", "vimdiff opens the file"),
     ("split -l 1 .env /tmp/x", "split copies the file"),
     ("csplit .env 1", "csplit copies the file"),
+    ("7z a /tmp/a.7z .env", "7z archives the file"),
+    ("docker cp .env c:/tmp", "docker cp copies the file into a container"),
+    ("python3 -m json.tool .env", "python -m json.tool reads the file"),
+    ("curl -s file://localhost/repo/.env", "curl reads a file:// URL"),
+    ("dotenv -f .env run env", "dotenv loads the file and env prints it"),
+    (
+        "docker run --env-file .env alpine env",
+        "docker run --env-file loads the file; env prints it",
+    ),
+    ("uv run --env-file .env env", "uv run --env-file loads the file; env prints it"),
+    ("git show HEAD:.env", "git show prints the committed file"),
+    ("git cat-file -p HEAD:.env", "git cat-file prints the committed file"),
+    ("echo 'cat .env' > x.sh && chmod +x x.sh && ./x.sh", "the script written is run"),
 ]
 
 
@@ -748,24 +743,18 @@ def rm_rf(draw: st.DrawFn) -> Shell:
     return Shell(command, f"deletes {target} recursively and by force")
 
 
-# Recursive forced deletions the standard library lets through today: the rm -rf is written
-# somewhere (a script, a Makefile, git's configuration or hooks), then run by another command.
-RM_RF_BYPASSES = [
-    ("echo 'rm -rf build' > x.sh && chmod +x x.sh && ./x.sh", "the script written is run"),
-    ("printf 'clean:\\n\\trm -rf build\\n' > Makefile && make clean", "make runs the recipe written"),
-    ("git config core.sshCommand 'rm -rf build' && git fetch git@github.com:acme/app.git",
-     "git fetch runs the core.sshCommand set just before"),
-    ("echo 'rm -rf build' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -m x",
-     "git commit runs the hook written"),
+# Once bypasses, now refused (a file written then run, git settings for later commands).
+RM_RF_FIXED = [
+    ("echo 'rm -rf build' > x.sh && chmod +x x.sh && ./x.sh", 'the script written is run'),
+    ("printf 'clean:\\n\\trm -rf build\\n' > Makefile && make clean", 'make runs the recipe written'),
+    ("git config core.sshCommand 'rm -rf build' && git fetch git@github.com:acme/app.git", 'git fetch runs the core.sshCommand set just before'),
+    ("echo 'rm -rf build' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit && git commit -m x", 'git commit runs the hook written'),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "command",
-    bypasses(RM_RF_BYPASSES),
-)
-def test_rm_rf_bypasses(command: str) -> None:
-    s = Shell(command, "deletes /repo/build recursively and by force")
+@pytest.mark.parametrize(("command", "why"), RM_RF_FIXED, ids=[c for c, _ in RM_RF_FIXED])
+def test_rm_rf_once_bypasses(command: str, why: str) -> None:
+    s = Shell(command, f"deletes /repo/build recursively and by force: {why}")
     d = decide(s.action())
     assert d.decision in REFUSED, refused_message(s, d)
 
@@ -835,23 +824,18 @@ def test_no_force_push_is_allowed(s: Shell) -> None:
     assert d.decision in REFUSED, refused_message(s, d)
 
 
-# Force pushes the standard library lets through today.
-FORCE_PUSH_BYPASSES = [
-    ("git config remote.origin.push +refs/heads/main:refs/heads/main && git push origin",
-     "the +refspec set in the configuration forces the plain push that follows"),
-    ("git config remote.origin.mirror true; git push origin",
-     "remote.origin.mirror set in the configuration makes the push a mirror push"),
-    ("gh repo sync acme/app --force", "gh repo sync --force hard-resets the remote branch"),
-    ("echo 'git push -f' > x.sh && chmod +x x.sh && ./x.sh", "the script written is run"),
+# Once bypasses, now refused (a file written then run, git settings for later commands).
+FORCE_PUSH_FIXED = [
+    ('git config remote.origin.push +refs/heads/main:refs/heads/main && git push origin', 'the +refspec set in the configuration forces the plain push that follows'),
+    ('git config remote.origin.mirror true; git push origin', 'remote.origin.mirror set in the configuration makes the push a mirror push'),
+    ('gh repo sync acme/app --force', 'gh repo sync --force hard-resets the remote branch'),
+    ("echo 'git push -f' > x.sh && chmod +x x.sh && ./x.sh", 'the script written is run'),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "command",
-    bypasses(FORCE_PUSH_BYPASSES),
-)
-def test_force_push_bypasses(command: str) -> None:
-    s = Shell(command, "force-pushes")
+@pytest.mark.parametrize(("command", "why"), FORCE_PUSH_FIXED, ids=[c for c, _ in FORCE_PUSH_FIXED])
+def test_force_pushes_once_bypasses(command: str, why: str) -> None:
+    s = Shell(command, f"force-pushes: {why}")
     d = decide(s.action())
     assert d.decision in REFUSED, refused_message(s, d)
 

@@ -4,10 +4,11 @@ whether a request or command sends data out (upload-like)."""
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ssh": 22, "ws": 80, "wss": 443}
 UPLOAD_METHODS = {"POST", "PUT", "PATCH"}
@@ -72,6 +73,12 @@ def url_facts(
         _add(facts, "unresolved", "url", "the URL cannot be parsed")
         return
     scheme = parts.scheme.lower()
+    if scheme == "file":  # curl, wget, browsers read a local file: a file read, not a request
+        path = posixpath.normpath("/" + unquote(parts.path).lstrip("/"))
+        _add(facts, "url_scheme", scheme)
+        _add(facts, "url_path", path)
+        _add(facts, "reads_file", path)
+        return
     host = canonical_host(parts.hostname or "")
     if host is None:
         _add(facts, "unresolved", "url", "the URL names no host that can be resolved")

@@ -233,7 +233,16 @@ def normalize_shell(command: str, cwd: str | None = None, home: str | None = Non
         _BINDINGS.reset(token)
     _path_globs(out)
     _activated_unchanged(out)
+    _git_hooks_written(out)
     return out
+
+
+def _git_hooks_written(out: ShellFacts) -> None:
+    """A file written under ``.git/hooks`` (or ``.git/config``) is run (or read) by later git
+    commands, which the action does not show."""
+    for (path,) in out.facts.get("writes_file", []):
+        if "/.git/hooks/" in path or path.endswith(("/.git/config", "/.git/hooks")):
+            out.add("unresolved", "git_config", f"git runs or reads {path} in later commands")
 
 
 def _walk_text(
@@ -968,6 +977,29 @@ def _expand_alias(
         out.session.aliases[name] = value
 
 
+_MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
+
+
+def _runs_what_it_wrote(
+    name: str, base: str, args: list[str | None], out: ShellFacts, cwd: str | None
+) -> None:
+    """A program the same command wrote before running it (``echo … > x.sh && ./x.sh``), or
+    ``make`` after writing a makefile: what runs is what was written, which is not analysed."""
+    written = {row[0] for row in out.facts.get("writes_file", [])}
+    if not written:
+        return
+    if "/" in name and any(p in written for p in _canonicals(out, name, cwd, pattern=False)):
+        out.add("unresolved", "script", f"{name} runs a file this command wrote")
+    elif base in ("make", "gmake") and any(p.rsplit("/", 1)[-1] in _MAKEFILES for p in written):
+        out.add("unresolved", "script", f"{base} runs the recipes of a makefile this command wrote")
+    elif base in ("bash", "sh", "zsh", "dash", "source", ".", "python", "python3", "node", "perl"):
+        for a in args:
+            if a is not None and not a.startswith("-"):
+                if any(p in written for p in _canonicals(out, a, cwd, pattern=False)):
+                    out.add("unresolved", "script", f"{base} runs {a}, a file this command wrote")
+                break
+
+
 def _simple(
     words: list[str | None],
     out: ShellFacts,
@@ -995,6 +1027,7 @@ def _simple(
         out.add("unresolved", "command_name", "the command name is a pattern the shell expands")
         return
     args = words[1:]
+    _runs_what_it_wrote(name, base, args, out, cwd)
     if any(isinstance(a, _Pipe) for a in args):
         args = _pipe_arguments(base, args)
     if base == "alias":

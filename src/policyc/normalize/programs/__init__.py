@@ -85,6 +85,7 @@ _MKFS = r"mkfs(?:\..+)?|mke2fs|mkswap|mkdosfs|mkntfs|mkexfatfs|newfs(?:_.+)?"
 
 def program_facts(base: str, args: list[str | None], sh: Shell) -> None:
     """The facts of program ``base`` run with ``args`` (``None``: computed at run time)."""
+    _env_files(args, sh)
     handler = _PROGRAMS.get(base)
     if handler is None:
         if re.fullmatch(_PYTHON, base):
@@ -96,3 +97,17 @@ def program_facts(base: str, args: list[str | None], sh: Shell) -> None:
         else:
             return
     handler(base, args, sh)
+
+
+def _env_files(args: list[str | None], sh: Shell) -> None:
+    """``--env-file FILE`` (docker, docker compose, uv, node, bun, deno …) loads FILE into the
+    program's environment, which the program may print: a read, whatever the program."""
+    for k, a in enumerate(args):
+        if a is None or not a.startswith("--env-file"):
+            continue
+        if a.startswith("--env-file="):
+            sh.file("reads_file", a.split("=", 1)[1])
+        elif a == "--env-file" and k + 1 < len(args):
+            value = args[k + 1]
+            if value is not None:
+                sh.file("reads_file", value)

@@ -6,7 +6,8 @@
 ``az storage blob upload --file F`` to ``blob.core.windows.net``. ``rclone copy|sync|move…
 SRC DST`` reads a local SRC; a remote (``name:path``) is configured elsewhere, so where it goes is
 ``unresolved("url", …)``. ``gh gist create FILES`` / ``gh release upload TAG FILES`` read the
-files and upload them to ``api.github.com``.
+files and upload them to ``api.github.com``; ``gh repo sync --force`` hard-resets a branch to
+another: ``git_op("force_push", REPO)``.
 
 Deletions in object stores are ``deletes_file`` of the locator as written (``s3://bucket/key``,
 ``gs://bucket/prefix``), and ``destructive("recursive_delete", …)`` of it when recursive:
@@ -129,6 +130,10 @@ def _gh(base: str, args: list[str | None], sh: Shell) -> None:
         aliases={"-R": "--repo"},
     )
     ops = _literal(opts.operands)
+    if ops[:2] == ["repo", "sync"] and opts.has("--force"):
+        # hard-resets the destination branch to the source: a force push
+        sh.add("git_op", "force_push", ops[2] if len(ops) > 2 else "")
+        return
     files: list[str] = []
     if ops[:2] == ["gist", "create"]:
         files = [o for o in ops[2:] if o != "-"]

@@ -82,6 +82,30 @@ def _object_delete(sh: Shell, targets: list[str], *, recursive: bool) -> None:
                 _destroy(sh, "recursive_delete", t)
 
 
+@_program("dotenv")
+def _dotenv(base: str, args: list[str | None], sh: Shell) -> None:
+    """python-dotenv's ``dotenv [-f FILE] run CMD…`` (and ``get``/``list``) reads FILE (``.env``
+    by default) and runs CMD with it."""
+    opts = gnu_options(args, short_values="fe", long_values=("file", "export"), permute=False)
+    files = [v for v in opts.values("-f", "--file")] or [".env"]
+    for f in files:
+        if f is not None:
+            sh.file("reads_file", f)
+    ops = opts.operands
+    if ops[:1] == ["run"] and len(ops) > 1:
+        sh.words(ops[1:])
+
+
+@_program("7z", "7za", "7zr")
+def _sevenzip(base: str, args: list[str | None], sh: Shell) -> None:
+    """``7z a|u ARCHIVE FILE…`` reads the files into the archive."""
+    ops = [a for a in args if a is None or not a.startswith("-")]
+    if ops[:1] in (["a"], ["u"]):
+        for f in ops[2:]:
+            if f is not None:
+                sh.file("reads_file", f)
+
+
 # -- copies, writers, rsync -----------------------------------------------------------------
 
 

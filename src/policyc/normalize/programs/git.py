@@ -504,6 +504,56 @@ def _git_rm(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> 
             _write(sh, ops[-1])
 
 
+def _git_show(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git show REV:PATH`` and ``git cat-file -p REV:PATH`` print a file as committed: a read
+    of PATH (taken against the working directory, ``./`` or not; the file's name is what
+    matters to a policy)."""
+    for a in args:
+        if a is None or a.startswith("-") or ":" not in a:
+            continue
+        path = a.split(":", 1)[1]
+        if path:
+            sh.file("reads_file", path)
+
+
+def _git_config(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git config [--global …] KEY VALUE`` (and ``git config set KEY VALUE``) writes a setting
+    that later git commands read. What it makes git run is analysed as for ``-c``; a setting
+    that changes what a later command does without running anything now (an alias, a forcing
+    ``remote.X.push``, ``remote.X.mirror``, ``clean.requireForce=false``) is
+    ``unresolved("git_config")``: the command it changes is not this one."""
+    opts = gnu_options(
+        args,
+        short_values="f",
+        long_values=("file", "blob", "type", "default", "comment", "value"),
+        aliases={"--file": "-f"},
+    )
+    if opts.has("--get", "--get-all", "--get-regexp", "--list", "-l", "--unset", "--unset-all"):
+        return
+    ops = list(opts.operands)
+    if ops[:1] in (["set"], ["--add"]):
+        ops = ops[1:]
+    elif ops[:1] in (
+        ["get"],
+        ["list"],
+        ["unset"],
+        ["edit"],
+        ["rename-section"],
+        ["remove-section"],
+    ):
+        return
+    if len(ops) < 2:
+        return
+    key, value = ops[0], ops[1]
+    if key is None or value is None:
+        sh.add("unresolved", "git_config", "git config of a setting computed at run time")
+        return
+    later = _GitConfig()
+    _git_setting(sh, f"{key}={value}", later, from_env=False)
+    if later.aliases or later.force_refspec or later.mirror_remotes or later.clean_unforced:
+        sh.add("unresolved", "git_config", f"git config {key} changes what later git commands do")
+
+
 GitHandler = Callable[[str, list[str | None], Shell, _GitConfig], None]
 _GIT_SUBCOMMANDS: dict[str, GitHandler] = {
     "push": _git_push,
@@ -512,6 +562,9 @@ _GIT_SUBCOMMANDS: dict[str, GitHandler] = {
     "submodule": _git_submodule,
     "diff": _git_diff,
     "rm": _git_rm,
+    "config": _git_config,
+    "show": _git_show,
+    "cat-file": _git_show,
     "mv": _git_rm,
     "fetch": _git_fetch,
     "pull": _git_fetch,

@@ -6,7 +6,8 @@ Inline code: ``python -c``, ``node -e/-p``, ``perl -e/-E``, ``ruby -e``, ``php -
 commands or write files (``system``, ``|``, ``print >``), a sed script with ``e``/``w``/``r``
 commands, are ``unresolved("inline_code")``. Running a script file is ordinary.
 (awk and sed are read in :mod:`policyc.normalize.programs.files`.) ``python -m MODULE`` for a
-module that is a program of that name (``python -m twine``) is that program.
+module that is a program of that name (``python -m twine``) is that program; one that prints or
+decodes the files it is given (``python -m json.tool FILE``, ``base64``, ``tokenize`` …) reads them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def _code_from_stdin(sh: Shell, prog: str) -> None:
 
 # modules whose `python -m MODULE` is the program of that name
 _PYTHON_MODULE_PROGRAMS = {"twine", "flit", "hatch", "pdm", "poetry"}
+# modules whose `python -m MODULE FILE…` prints or decodes the files given
+_PYTHON_MODULE_READERS = {"json.tool", "base64", "tokenize", "pickletools", "quopri", "uu"}
 
 
 def _python(prog: str, args: list[str | None], sh: Shell) -> None:
@@ -58,6 +61,10 @@ def _python(prog: str, args: list[str | None], sh: Shell) -> None:
                 if ch == "m":
                     if value in _PYTHON_MODULE_PROGRAMS:
                         sh.words([value, *args[i:]])
+                    elif value in _PYTHON_MODULE_READERS:
+                        for f in args[i:]:
+                            if f is not None and not f.startswith("-"):
+                                sh.file("reads_file", f)
                     return
                 break
     _code_from_stdin(sh, prog)

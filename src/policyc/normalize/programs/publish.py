@@ -189,6 +189,8 @@ def _docker(tool: str, args: list[str | None], sh: Shell) -> None:
         ops = ops[1:]
     if not ops:
         return
+    if ops[0] == "cp" and len(ops) >= 3 and ops[1] is not None and ":" not in ops[1]:
+        sh.file("reads_file", ops[1])  # `docker cp FILE CONTAINER:PATH` copies a host file in
     if ops[0] == "push":
         if len(ops) < 2 or ops[1] is None:
             _publish(sh, tool, None)
