@@ -531,29 +531,17 @@ def test_no_env_read_is_allowed_through_file_tools(r: FileRead) -> None:
     assert d.decision in REFUSED, f"{r.truth}, yet {d.decision}: {r.action()}"
 
 
-# Reads sent as tool.call: only file.* actions and shell.exec commands are analysed (docs/facts.md,
-# known limits: "an integration must send shell commands as shell.exec"), so these get no fact.
-TOOL_CALL_BYPASSES = [
+# Reads sent as tool.call: the tool's command, the paths it is given and its resource are
+# analysed as a shell command and file reads (docs/facts.md).
+TOOL_CALLS = [
     ("Read", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "Read", "input": {"file_path": "/repo/.env"}}}),
     ("Bash", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "Bash", "input": {"command": "cat .env"}}}),
     ("resource", {"action_type": "tool.call", "resource": {"path": "/repo/.env"}, "tool": {"name": "mcp__fs__read_file"}}),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "action",
-    [
-        pytest.param(
-            a,
-            id=name,
-            marks=pytest.mark.xfail(
-                strict=True, reason="bypass (documented limit): a tool.call is not analysed"
-            ),
-        )
-        for name, a in TOOL_CALL_BYPASSES
-    ],
-)
-def test_tool_call_bypasses(action: dict[str, Any]) -> None:
+@pytest.mark.parametrize("action", [pytest.param(a, id=name) for name, a in TOOL_CALLS])
+def test_tool_calls_are_analysed(action: dict[str, Any]) -> None:
     d = decide(action)
     assert d.decision in REFUSED, f"a tool.call reading /repo/.env, yet {d.decision}: {action}"
 

@@ -113,10 +113,10 @@ def action_facts(action: Action) -> Facts:
             facts[pred] = [(v,) for v in dict.fromkeys(value)]
         else:
             facts[pred] = [(value,)]
-    if action.action_type == "shell.exec" and action.command:
+    for command in _commands(action):
         from policyc.normalize.shell import normalize_shell
 
-        shell = normalize_shell(action.command, action.cwd or action.workspace, action.home)
+        shell = normalize_shell(command, action.cwd or action.workspace, action.home)
         for pred, rows in shell.facts.items():
             bucket = facts.setdefault(pred, [])
             bucket.extend(r for r in rows if r not in bucket)
@@ -134,14 +134,36 @@ def action_facts(action: Action) -> Facts:
             bucket = facts.setdefault(pred, [])
             bucket.extend(r for r in rows if r not in bucket)
     fact = _FILE_FACT.get(action.action_type)
-    if fact and action.resource.path:
-        canon = canonical_path(action.resource.path, action.cwd or action.workspace, action.home)
+    paths = [action.resource.path] if fact and action.resource.path else []
+    if action.action_type == "tool.call":  # what a tool is given a path to, it may read
+        fact = "reads_file"
+        paths = [action.resource.path] if action.resource.path else []
+        tool_input = action.tool.input if action.tool is not None else {}
+        paths += [v for k in _TOOL_PATH_KEYS if isinstance(v := tool_input.get(k), str) and v]
+    for path in paths:
+        canon = canonical_path(path, action.cwd or action.workspace, action.home)
         if canon is None:
             facts.setdefault("unresolved", []).append(("path", "the path cannot be made absolute"))
-        else:
+        elif fact is not None and (canon,) not in facts.get(fact, []):
             facts.setdefault(fact, []).append((canon,))
     _path_facts(facts)
     return facts
+
+
+# the arguments of a tool call that name a file (Read's `file_path`, an MCP server's `path` …)
+_TOOL_PATH_KEYS = ("file_path", "path", "filename", "file", "notebook_path")
+
+
+def _commands(action: Action) -> list[str]:
+    """The shell text an action runs: its ``command`` (a ``shell.exec``'s, or any other action's:
+    what the action would run is analysed all the same), and a tool call's ``tool.input.command``
+    (Bash, a terminal MCP server …)."""
+    out = [action.command] if action.command else []
+    if action.action_type == "tool.call" and action.tool is not None:
+        command = action.tool.input.get("command")
+        if isinstance(command, str) and command and command not in out:
+            out.append(command)
+    return out
 
 
 def _sql_texts(action: Action) -> list[str]:
