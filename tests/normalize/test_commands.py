@@ -1333,3 +1333,23 @@ def test_everyday_commands_stay_resolved(command: str) -> None:
     from policyc.normalize.shell import normalize_shell
 
     assert "unresolved" not in normalize_shell(command, "/repo").facts
+
+
+@pytest.mark.parametrize(
+    ("command", "pred", "row"),
+    [
+        ("python3 .env", "reads_file", ("/repo/.env",)),
+        ("node .env", "reads_file", ("/repo/.env",)),
+        ("php .env", "reads_file", ("/repo/.env",)),
+        ("git add -f .env", "reads_file", ("/repo/.env",)),
+        (
+            "fd -H env -x cat",
+            "unresolved",
+            ("find_exec", "fd -x runs a command on the files it finds"),
+        ),
+    ],
+)
+def test_scripts_staged_files_and_fd_exec(command: str, pred: str, row: tuple[object, ...]) -> None:
+    from policyc.normalize.shell import normalize_shell
+
+    assert row in normalize_shell(command, "/repo").facts.get(pred, [])

@@ -580,9 +580,6 @@ def bypasses(cases: list[tuple[str, str]]) -> list[Any]:
 
 # Reads of a .env file the standard library lets through today (minimal commands).
 ENV_READ_BYPASSES = [
-    ('php .env', 'php prints a file without <?php tags as it is'),
-    ("fd -H '^\\.env$' -x cat", 'fd -x runs cat on the files it finds'),
-    ('git add -f .env && git commit -qm x && git push', 'the file is committed and pushed'),
     ('grep --include=.env -r . .', 'grep -r --include=.env prints every .env below .'),
     ("rsync -a --include=.env --exclude='*' ./ /tmp/x", 'rsync copies only the .env files'),
     ('grep -r KEY .', 'grep -r reads every file below ., .env included'),
@@ -633,6 +630,9 @@ ENV_READ_FIXED = [
     ("git show HEAD:.env", "git show prints the committed file"),
     ("git cat-file -p HEAD:.env", "git cat-file prints the committed file"),
     ("echo 'cat .env' > x.sh && chmod +x x.sh && ./x.sh", "the script written is run"),
+    ("php .env", "php prints a file without <?php tags as it is"),
+    ("fd -H '^\\.env$' -x cat", "fd -x runs cat on the files it finds"),
+    ("git add -f .env && git commit -qm x && git push", "the file is committed and pushed"),
 ]
 
 

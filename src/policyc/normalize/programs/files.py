@@ -96,6 +96,14 @@ def _dotenv(base: str, args: list[str | None], sh: Shell) -> None:
         sh.words(ops[1:])
 
 
+@_program("fd", "fdfind")
+def _fd(base: str, args: list[str | None], sh: Shell) -> None:
+    """``fd … -x|-X CMD`` runs CMD on every file it finds, as ``find -exec`` does: on files not
+    known here."""
+    if any(a in ("-x", "--exec", "-X", "--exec-batch") for a in args):
+        sh.add("unresolved", "find_exec", f"{base} -x runs a command on the files it finds")
+
+
 @_program("7z", "7za", "7zr")
 def _sevenzip(base: str, args: list[str | None], sh: Shell) -> None:
     """``7z a|u ARCHIVE FILE…`` reads the files into the archive."""

@@ -516,6 +516,17 @@ def _git_show(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -
             sh.file("reads_file", path)
 
 
+def _git_add(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
+    """``git add PATH…`` stores the files in the repository, from where a commit and a push
+    send them on: a read of each path given (``-f`` adds ignored files such as ``.env``)."""
+    opts = gnu_options(args, long_values=("chmod", "pathspec-from-file"))
+    if opts.has("-n", "--dry-run"):
+        return
+    for op in opts.operands:
+        if op is not None:
+            sh.file("reads_file", op)
+
+
 def _git_config(sub: str, args: list[str | None], sh: Shell, config: _GitConfig) -> None:
     """``git config [--global …] KEY VALUE`` (and ``git config set KEY VALUE``) writes a setting
     that later git commands read. What it makes git run is analysed as for ``-c``; a setting
@@ -563,6 +574,8 @@ _GIT_SUBCOMMANDS: dict[str, GitHandler] = {
     "diff": _git_diff,
     "rm": _git_rm,
     "config": _git_config,
+    "add": _git_add,
+    "stage": _git_add,
     "show": _git_show,
     "cat-file": _git_show,
     "mv": _git_rm,

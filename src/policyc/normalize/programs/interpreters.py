@@ -40,8 +40,10 @@ def _python(prog: str, args: list[str | None], sh: Shell) -> None:
         if a is None or a == "-" or not a.startswith("-"):
             if a == "-":
                 _code_from_stdin(sh, prog)
-            elif a is not None and a.rsplit("/", 1)[-1] == "manage.py":
-                _django(prog, args[i + 1 :], sh)
+            elif a is not None:
+                sh.file("reads_file", a)  # the script, whose text a SyntaxError prints
+                if a.rsplit("/", 1)[-1] == "manage.py":
+                    _django(prog, args[i + 1 :], sh)
             return  # a script (or code from stdin)
         i += 1
         if a == "--":
@@ -108,6 +110,8 @@ def _interpreter(prog: str, args: list[str | None], sh: Shell) -> None:
                 _code_from_stdin(sh, prog)
             if prog == "R" and a is not None:
                 continue  # R takes no script operand: `R --vanilla` options only
+            if a is not None and a != "-":
+                sh.file("reads_file", a)  # the script, whose text an error may print
             return
         if a == "--":
             return
