@@ -116,6 +116,13 @@ _FACTS = [
         "matches one of its globs (`/repo/src/*.[pP][yY]`), for `glob_overlap`",
     ),
     InputPredicate(
+        "reads_tree",
+        (("dir", "string"), ("glob", "string")),
+        "a recursive read of the folder `dir` (`grep -r`, `cp -r`, `tar c`, `zip -r`, `rsync -a`, "
+        "`rg --hidden`): every file below it, hidden ones included, that matches `glob` "
+        "(`/repo/**`, or `/repo/**/*.[pP][yY]` for `grep --include='*.py'`), for `glob_overlap`",
+    ),
+    InputPredicate(
         "destructive",
         (("kind", "string"), ("target", "string")),
         "a destructive operation: `recursive_delete`, `recursive_force_delete`, `shred`, "

@@ -22,10 +22,11 @@ Inline code: an awk program that can run commands or write files (``system``, ``
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from policyc.normalize.programs.contract import Shell, _program
-from policyc.normalize.programs.options import _literal, gnu_options
+from policyc.normalize.programs.options import Options, _literal, gnu_options
 
 # -- files written and destroyed, for every family ------------------------------------------
 
@@ -111,7 +112,50 @@ def _sevenzip(base: str, args: list[str | None], sh: Shell) -> None:
     if ops[:1] in (["a"], ["u"]):
         for f in ops[2:]:
             if f is not None:
-                sh.file("reads_file", f)
+                read_tree(sh, f)  # 7z archives what lies below a folder
+
+
+# -- recursive reads -------------------------------------------------------------------------
+
+
+def read_tree(sh: Shell, path: str, only: Sequence[str | None] = ()) -> None:
+    """A recursive read of ``path`` (``grep -r``, ``cp -r``, ``tar c``, ``zip -r``, ``rsync -a``,
+    ``rg --hidden`` …): the path is read, and every file below it, hidden ones included:
+    ``reads_tree(D, G)`` for each glob ``G`` of the files it may read (``D/**``, or
+    ``D/**/NAME`` for each base-name pattern of ``only``, as ``grep --include=NAME`` keeps).
+    Which files are there is known only at run time; the policies judge the globs."""
+    names = [n for n in only if n is not None and "/" not in n]
+    if len(names) != len(only) or any(set(n) <= {"*", "?"} for n in names):
+        names = []  # a computed, path-like or any-name filter: everything below
+    pattern = any(c in path for c in "*?[")
+    for canon in sh.paths(path):
+        sh.add("reads_file", canon)
+        root = canon if pattern else _glob_literal(canon)
+        root = root.rstrip("/") or ""
+        for glob in [f"{root}/**/{_name(n)}" for n in names] or [f"{root}/**"]:
+            sh.add("reads_tree", canon, glob)
+
+
+def _glob_literal(text: str) -> str:
+    from policyc.normalize.globs import _escape
+
+    return _escape(text)
+
+
+def _name(pattern: str) -> str:
+    """A base-name pattern (fnmatch: ``*`` matches a leading dot too) as a glob of the policy
+    language that holds every name it matches, letters in either case."""
+    if "[" in pattern or "\\" in pattern:
+        return "*"  # bracket expressions and escapes, bounded loosely
+    out = []
+    for c in pattern:
+        if c in "*?":
+            out.append(c)
+        elif c.lower() != c.upper():
+            out.append(f"[{c.lower()}{c.upper()}]")
+        else:
+            out.append(_glob_literal(c))
+    return "".join(out)
 
 
 # -- copies, writers, rsync -----------------------------------------------------------------
@@ -132,8 +176,12 @@ def _copy(base: str, args: list[str | None], sh: Shell) -> None:
         targets = ops[-1:]
     for a in targets:
         _write(sh, a)
+    recursive = base == "cp" and opts.has("-r", "-R", "-a", "--archive")
     for a in sources:
-        sh.file("reads_file", a)
+        if recursive:
+            read_tree(sh, a)
+        else:
+            sh.file("reads_file", a)
         if base == "mv":
             sh.file("deletes_file", a)
 
@@ -171,8 +219,12 @@ def _rsync(base: str, args: list[str | None], sh: Shell) -> None:
     if dest is not None and local_dest:
         _write(sh, dest)
     sources = [s for s in _literal(ops[:-1]) if not _remote_path(s)]
+    recursive = opts.has("-r", "-a", "--recursive", "--archive")
     for src in sources:
-        sh.file("reads_file", src)
+        if recursive:
+            read_tree(sh, src)  # --include/--exclude filters are not followed: all of it
+        else:
+            sh.file("reads_file", src)
     if opts.has("--remove-source-files"):
         for src in sources:
             sh.file("deletes_file", src)
@@ -460,6 +512,12 @@ def _reader(base: str, args: list[str | None], sh: Shell) -> None:
             if pre is not None:
                 sh.words([pre])
     files = ops if spec.files is None else ops[: spec.files]
+    tree = _tree_filters(base, opts)
+    if tree is not None:
+        for a in _literal(files) or ["."]:
+            if a != "-":
+                read_tree(sh, a, tree)
+        files = []
     for a in _literal(files):
         if a != "-" and not (base in ("vi", "vim", "view") and a.startswith("+")):
             sh.file("reads_file", a)
@@ -477,6 +535,32 @@ def _reader(base: str, args: list[str | None], sh: Shell) -> None:
     ):
         for a in _literal(ops):
             _write(sh, a)
+
+
+def _tree_filters(base: str, opts: Options) -> list[str | None] | None:
+    """For a reader that reads folders recursively, hidden files included (``grep -r``,
+    ``rg --hidden``/``-uu``), the base-name patterns it keeps (``[]``:
+    every file); None when it reads only the files named."""
+    if base in ("grep", "egrep", "fgrep"):
+        longs = [n for cands, _ in opts.found for n in cands if n.startswith("--")]
+        if not (
+            opts.has("-r", "-R")
+            or any(v == "recurse" or v is None for v in opts.values("-d", "--directories"))
+            or any(
+                len(n) > 6
+                and ("--recursive".startswith(n) or "--dereference-recursive".startswith(n))
+                for n in longs
+            )
+        ):
+            return None
+        return opts.values("--include")
+    if base == "rg":
+        unrestricted = sum(1 for cands, _ in opts.found if cands & {"-u", "--unrestricted"})
+        if not (opts.has("--hidden", "-.") or unrestricted >= 2):
+            return None
+        globs = opts.values("-g", "--glob", "--iglob")
+        return [] if any(g is None or g.startswith("!") for g in globs) else globs
+    return None
 
 
 # awk: system(), a pipe to or from a command, print/printf redirected to a file
@@ -537,7 +621,7 @@ def _tar(base: str, args: list[str | None], sh: Shell) -> None:
     if "c" in letters or "r" in letters or "u" in letters:
         for op in ops:
             if op is not None:
-                sh.file("reads_file", op)
+                read_tree(sh, op)  # tar archives what lies below a folder
         if archive not in (None, "-"):
             _write(sh, archive)
     elif "x" in letters or "t" in letters:
@@ -556,8 +640,12 @@ def _zip(base: str, args: list[str | None], sh: Shell) -> None:
         return
     if ops[0] != "-":
         _write(sh, ops[0])
+    recursive = opts.has("-r", "-R", "--recurse-paths", "--recurse-patterns")
     for op in ops[1:]:
-        sh.file("reads_file", op)
+        if recursive:
+            read_tree(sh, op)
+        else:
+            sh.file("reads_file", op)
 
 
 @_program("ln", "link")

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from policyc.normalize.programs.contract import Shell, Stdin, _program
-from policyc.normalize.programs.files import _remote_path, _write
+from policyc.normalize.programs.files import _remote_path, _write, read_tree
 from policyc.normalize.programs.interpreters import _inline
 from policyc.normalize.programs.options import Options, _literal, gnu_options
 
@@ -109,15 +109,15 @@ def _scp(base: str, args: list[str | None], sh: Shell) -> None:
     ops = _literal(opts.operands)
     command_network_facts(base, ops, sh.facts)
     if base == "scp" and len(ops) > 1:
-        if _remote_path(ops[-1]):
-            for a in ops[:-1]:
-                if not _remote_path(a):
-                    sh.file("reads_file", a)
-        elif not _remote_path(ops[-1]):
+        if not _remote_path(ops[-1]):
             _write(sh, ops[-1])
-            for a in ops[:-1]:
-                if not _remote_path(a):
-                    sh.file("reads_file", a)
+        for a in ops[:-1]:
+            if _remote_path(a):
+                continue
+            if opts.has("-r"):
+                read_tree(sh, a)
+            else:
+                sh.file("reads_file", a)
 
 
 # -- HTTP clients -------------------------------------------------------------------------------
