@@ -219,6 +219,34 @@ def test_redactions_and_no_raw_secret_anywhere(redacting: PolicyEngine) -> None:
     assert redacted["payload"] == "id=[REDACTED:aws-access-key]"
 
 
+def test_secrets_in_tool_input_keys_are_redacted_by_position(redacting: PolicyEngine) -> None:
+    tool_input = {
+        "note": "ok",
+        AWS_KEY: AWS_KEY,  # a secret as a key, and as its value
+        "a.b": {"c": f"k={AWS_KEY}"},  # a dotted key: named by position too
+        "#0": "x",  # a key that looks like a position
+        AWS_KEY[:-1] + "Q": 1,  # another secret key, redacted to the same marker
+    }
+    action = {"action_type": "tool.call", "tool": {"name": "t", "input": tool_input}}
+    d = redacting.decide(action)
+    fields = {r.field for r in d.redactions}
+    assert fields == {
+        "tool.input.#1",
+        "tool.input.#1.#key",
+        "tool.input.#2.c",
+        "tool.input.#4.#key",
+    }
+    assert AWS_KEY not in d.to_json()
+    redacted = redact_action(policyc.parse_action(action), d.redactions)["tool"]["input"]
+    assert list(redacted.items()) == [
+        ("note", "ok"),
+        ("[REDACTED:aws-access-key]", "[REDACTED:aws-access-key]"),
+        ("a.b", {"c": "k=[REDACTED:aws-access-key]"}),
+        ("#0", "x"),
+        ("[REDACTED:aws-access-key]~2", 1),
+    ]
+
+
 def test_fingerprints_are_keyed(redacting: PolicyEngine) -> None:
     action = {"action_type": "file.write", "payload": AWS_KEY}
     other = PolicyEngine(redacting.policy_set, fingerprint_key=b"x" * 32)

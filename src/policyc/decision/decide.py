@@ -265,35 +265,65 @@ def failed_decision(
 
 def redact_action(action: Action, redactions: Iterable[Redaction]) -> dict[str, Any]:
     """The action as JSON with every redacted value replaced by its marker (for logs, approvals
-    and forwarding)."""
+    and forwarding). A field is a path of keys and list indices; ``#N`` is the N-th key of an
+    object, and a last ``#key`` the key's own text (``secret_fields`` in
+    :mod:`policyc.normalize.facts`)."""
     data = action.model_dump(mode="json")
     by_field: dict[str, list[Redaction]] = {}
     for r in redactions:
         by_field.setdefault(r.field, []).append(r)
-    for field, items in by_field.items():
+    # keys last, deepest first: renaming a key leaves the paths of the others as they were
+    for field in sorted(by_field, key=lambda f: (f.endswith(".#key"), -f.count("."))):
+        items = by_field[field]
         parts = field.split(".")
+        rename = parts[-1] == "#key"
+        if rename:
+            parts = parts[:-1]
         holder: Any = data
         for p in parts[:-1]:
-            if isinstance(holder, dict):
-                holder = holder.get(p)
-            elif isinstance(holder, list) and p.isdigit() and int(p) < len(holder):
-                holder = holder[int(p)]
-            else:
-                holder = None
+            holder = _child(holder, p)
         last = parts[-1]
+        key: Any
         if isinstance(holder, list) and last.isdigit() and int(last) < len(holder):
-            key: Any = int(last)
+            key = int(last)
+        elif isinstance(holder, dict) and last.startswith("#") and last[1:].isdigit():
+            keys = list(holder)
+            if int(last[1:]) >= len(keys):
+                continue
+            key = keys[int(last[1:])]
         elif isinstance(holder, dict) and last in holder:
             key = last
         else:
             continue
-        text = holder[key]
+        text = key if rename else holder[key]
         if not isinstance(text, str):
             continue
         for r in sorted(items, key=lambda r: -r.offset):
             text = text[: r.offset] + r.marker + text[r.offset + r.length :]
-        holder[key] = text
+        if rename:
+            # the same place in the object, under the redacted name (made unique: two keys
+            # redacted alike stay two)
+            base, n = text, 1
+            while text in holder and text != key:
+                n += 1
+                text = f"{base}~{n}"
+            renamed = {(text if k == key else k): v for k, v in holder.items()}
+            holder.clear()
+            holder.update(renamed)
+        else:
+            holder[key] = text
     return data
+
+
+def _child(holder: Any, part: str) -> Any:
+    if isinstance(holder, dict):
+        if part.startswith("#") and part[1:].isdigit():
+            keys = list(holder)
+            return holder[keys[int(part[1:])]] if int(part[1:]) < len(keys) else None
+        return holder.get(part)
+    if isinstance(holder, list) and part.isdigit() and int(part) < len(holder):
+        return holder[int(part)]
+    return None
 
 
 __all__ = [

@@ -66,13 +66,36 @@ class Normalized:
 
 
 def secret_fields(action: Action) -> list[tuple[str, str]]:
-    """The (field, text) pairs of an action that are scanned for secrets."""
+    """The (field, text) pairs of an action that are scanned for secrets.
+
+    A field under ``tool.input`` is its path of keys and list indices (``tool.input.body``,
+    ``tool.input.files.0``). A key that holds a secret itself, has a dot or starts with ``#``
+    is named by its position instead (``tool.input.#2``: the third key), so that a field name
+    never carries a secret and always reads back one way; such a key's own text is the field
+    ``….#2.#key``. :func:`policyc.decision.decide.redact_action` reads these paths."""
     fields = [(name, v) for name in ("command", "payload", "url") if (v := getattr(action, name))]
     if action.tool is not None and action.tool.input:
-        leaves: list[tuple[str, Any]] = []
-        _flatten("", action.tool.input, leaves)
-        fields.extend((f"tool.input.{k}", v) for k, v in leaves if isinstance(v, str) and v)
+        _input_fields("tool.input", action.tool.input, fields)
     return fields
+
+
+def _input_fields(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        from policyc.normalize.secrets import find_secrets
+
+        for i, (k, v) in enumerate(value.items()):
+            key = str(k)
+            if key.startswith("#") or "." in key or not key or find_secrets(key, "key"):
+                path = f"{prefix}.#{i}"
+                out.append((f"{path}.#key", key))
+            else:
+                path = f"{prefix}.{key}"
+            _input_fields(path, v, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _input_fields(f"{prefix}.{i}", v, out)
+    elif isinstance(value, str) and value:
+        out.append((prefix, value))
 
 
 def normalize_action(action: Action, key: bytes | None = None) -> Normalized:
