@@ -71,6 +71,23 @@ def register(sub: Any) -> None:
         metavar="SECONDS",
         help="with --sessions: how long a denial counts as recent (default 600)",
     )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="decide through the runtime of the configuration (policyc.toml): sessions kept in "
+        "the state folder, approvals verified, every decision in the audit log, alerts delivered",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="with --record: the configuration file (default: policyc.toml or pyproject.toml "
+        "found from the current folder upward, else the defaults)",
+    )
+    p.add_argument(
+        "--grant",
+        metavar="TOKEN",
+        help="with --record: an approval grant token presented with the action(s)",
+    )
     p.add_argument("--no-proofs", action="store_true", help="leave proof trees out")
     p.add_argument("--no-cache", action="store_true", help="compile the policies afresh")
     p.set_defaults(run=run)
@@ -135,13 +152,41 @@ def run(args: argparse.Namespace) -> int:
 
     engine: PolicyEngine | None = None
     load_error: str | None = None
+    if (args.config or args.grant) and not args.record:
+        print("policyc eval: --config and --grant go with --record", file=sys.stderr)
+        return EXIT_INVALID
+    if args.record and args.sessions:
+        print("policyc eval: --record keeps sessions in the state folder; drop --sessions",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INVALID
     try:
-        engine = load(args.policy, cache=not args.no_cache, proofs=not args.no_proofs)
+        if not args.record or args.policy:  # else the runtime loads the configuration's
+            engine = load(args.policy, cache=not args.no_cache, proofs=not args.no_proofs)
     except PolicyLoadError as e:
         load_error = str(e)
         print(e.rendered or f"policyc eval: {e}", file=sys.stderr)
 
     decide: Callable[[Any], Decision] | None = engine.decide if engine else None
+    policy_hash = engine.policy_set_hash if engine else ""
+    runtime = None
+    if args.record and (engine is not None or not args.policy):
+        from policyc.runtime.config import ConfigError
+        from policyc.runtime.runtime import Runtime
+
+        try:
+            runtime = Runtime.from_config(args.config, engine=engine)
+        except ConfigError as e:
+            print(f"policyc eval: {e.message}", file=sys.stderr)
+            return EXIT_INVALID
+        except ValueError as e:  # an alert sink the configuration describes badly
+            print(f"policyc eval: {e}", file=sys.stderr)
+            return EXIT_INVALID
+        if runtime.failure is not None:
+            print(f"policyc eval: {runtime.failure[1]}", file=sys.stderr)
+            load_error = runtime.failure[1]
+        policy_hash = runtime.engine.policy_set_hash if runtime.engine else ""
+        grant = args.grant
+        decide = lambda data: runtime.decide(data, grant=grant)  # noqa: E731
     if engine is not None and args.sessions:
         from policyc.runtime.sessions import SessionTracker
 
@@ -152,7 +197,6 @@ def run(args: argparse.Namespace) -> int:
     items = list(_inputs(text.removeprefix("\ufeff")))
     many = len(items) > 1
     code = EXIT_OK
-    policy_hash = engine.policy_set_hash if engine else ""
     for n, data, error in items:
         if error is not None:
             decision = failed_decision(
@@ -186,4 +230,6 @@ def run(args: argparse.Namespace) -> int:
                 print()
         else:
             print(decision.to_json(indent=None if many else 2))
+    if runtime is not None:
+        runtime.close()
     return code

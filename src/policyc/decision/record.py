@@ -91,6 +91,11 @@ class Decision(_Record):
     outcomes: list[Outcome] = Field(default_factory=list)
     policy_set: str = Field(description="the hash of the policy set that decided")
     error: DecisionError | None = None
+    approval_id: str | None = Field(
+        default=None,
+        description="set by the runtime: the approval a require_approval decision waits for, "
+        "or the approval whose grant let the action go ahead (docs/approvals.md)",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -12,12 +12,15 @@ decisions it made before in the same session:
 - ``terminated``: a ``terminate`` decision was made; it never resets, so every later action of
   the session is refused by the standard library's ``sessions.terminated``.
 
-This tracker keeps the state in memory, for one process (``policyc eval --sessions``, tests,
-embedding in a long-lived agent loop). An action without ``session.id`` is decided on its own.
+:class:`SessionTracker` keeps the state in memory, for one process (``policyc eval
+--sessions``, tests, embedding in a long-lived agent loop); :class:`SessionStore` keeps it in
+the runtime's state store, shared by processes (:class:`policyc.runtime.Runtime`). An action
+without ``session.id`` is decided on its own.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from policyc.action.model import Action, ActionError, Approval, Session, parse_action
 from policyc.decision.engine import ActionInput, PolicyEngine
 from policyc.decision.record import Decision
+from policyc.runtime.store import StateStore
 
 REFUSING = frozenset({"deny", "terminate"})
 
@@ -106,3 +110,80 @@ class SessionTracker:
             if decision.decision == "terminate":
                 state.terminated = True
         return decision
+
+
+SESSIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    actions INTEGER NOT NULL DEFAULT 0,
+    alerts INTEGER NOT NULL DEFAULT 0,
+    terminated INTEGER NOT NULL DEFAULT 0,
+    terminated_at REAL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_denials (
+    session_id TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_denials_by_session ON session_denials (session_id, at)
+"""
+
+
+class SessionStore:
+    """Session state kept in the runtime's state store (:mod:`policyc.runtime.store`), shared by
+    every process that decides: the same counters as :class:`SessionTracker`, read and updated
+    inside the runtime's write transaction, so that a termination made by one process is seen
+    by the next action of the session in any other. Times are wall-clock seconds."""
+
+    def __init__(self, store: StateStore, *, window: float = 600.0) -> None:
+        if not window > 0:
+            raise ValueError("the denial window must be a positive number of seconds")
+        self.store = store
+        self.window = window
+        store.ensure("sessions", SESSIONS_SCHEMA)
+
+    def counters(self, conn: sqlite3.Connection, session_id: str, now: float) -> Session:
+        """The session's counters as of ``now`` (denials older than the window are dropped)."""
+        conn.execute(
+            "DELETE FROM session_denials WHERE session_id = ? AND at <= ?",
+            (session_id, now - self.window),
+        )
+        row = conn.execute(
+            "SELECT actions, alerts, terminated FROM sessions WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        denials = conn.execute(
+            "SELECT count(*) FROM session_denials WHERE session_id = ?", (session_id,)
+        ).fetchone()[0]
+        actions, alerts, terminated = row if row is not None else (0, 0, 0)
+        return Session(
+            id=session_id,
+            actions=actions,
+            recent_denials=denials,
+            alerts=alerts,
+            terminated=bool(terminated),
+        )
+
+    def update(
+        self, conn: sqlite3.Connection, session_id: str, decision: Decision, now: float
+    ) -> None:
+        """Count ``decision`` in its session (inside the same transaction as :meth:`counters`)."""
+        terminate = decision.decision == "terminate"
+        conn.execute(
+            "INSERT INTO sessions (session_id, actions, alerts, terminated, terminated_at, "
+            "updated_at) VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+            "actions = actions + 1, alerts = alerts + excluded.alerts, "
+            "terminated = max(terminated, excluded.terminated), "
+            "terminated_at = coalesce(terminated_at, excluded.terminated_at), "
+            "updated_at = excluded.updated_at",
+            (session_id, len(decision.alerts), int(terminate), now if terminate else None, now),
+        )
+        if decision.decision in REFUSING:
+            conn.execute(
+                "INSERT INTO session_denials (session_id, at) VALUES (?, ?)", (session_id, now)
+            )
+
+    def get(self, session_id: str, now: float | None = None) -> Session:
+        """The session's counters, read on their own (for reports and tests)."""
+        with self.store.write() as conn:
+            return self.counters(conn, session_id, time.time() if now is None else now)
