@@ -1,7 +1,7 @@
 """Run every benchmark in one process and print the tables: ``python -m benchmarks``.
 
 Options: ``--quick`` (smaller sizes, for a smoke run),
-``--only closure|policy|scaling|lang|decision`` (repeatable).
+``--only closure|policy|scaling|lang|decision|runtime`` (repeatable).
 Nothing here asserts on time; the run fails (exit status 1) only when engines disagree on results.
 """
 
@@ -20,6 +20,7 @@ from benchmarks.decision_bench import EXTRA_RULE_TYPES, DecisionResult, Latency,
 from benchmarks.decision_cedar import NOT_TRANSLATED
 from benchmarks.lang_bench import run_cold_start, run_inprocess
 from benchmarks.policy_bench import PolicyResult, run_policy
+from benchmarks.runtime_bench import RuntimeResult, run_runtime
 from benchmarks.scaling import ScalingRow, run_scaling
 from benchmarks.timing import ResultMismatch, Timing, fmt_ratio, fmt_time, table
 
@@ -558,17 +559,47 @@ def summary(
     )
 
 
+def runtime_section(quick: bool) -> RuntimeResult:
+    r = run_runtime(sample=300 if quick else None)
+    base = r.rows[0]
+    rows = [
+        [
+            row.label,
+            f"{row.decisions:,}",
+            f"{row.per_second:,.0f}",
+            f"{row.us_per_decision:,.0f}",
+            fmt_ratio(row.us_per_decision / base.us_per_decision),
+        ]
+        for row in r.rows
+    ]
+    print()
+    print(
+        table(
+            "The runtime: sessions, approvals and the audit log around the engine "
+            "(the decision benchmark's actions, sessions of 50)",
+            ["", "decisions", "decisions/s", "µs / decision", "vs engine alone"],
+            rows,
+        )
+    )
+    print(
+        f"\n  {r.processes} processes wrote {r.entries:,} audit entries; the chain "
+        f"{'verifies' if r.chain_ok else 'DOES NOT VERIFY'} ({fmt_time(r.verify_seconds)} to "
+        "verify). µs / decision for 8 processes is wall time over all of them."
+    )
+    return r
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     ap.add_argument(
         "--only",
         action="append",
-        choices=("closure", "policy", "scaling", "lang", "decision"),
+        choices=("closure", "policy", "scaling", "lang", "decision", "runtime"),
         help="run only this benchmark (repeatable)",
     )
     args = ap.parse_args(argv)
-    only = set(args.only or ("closure", "policy", "scaling", "lang", "decision"))
+    only = set(args.only or ("closure", "policy", "scaling", "lang", "decision", "runtime"))
     import policyc
 
     started = time.perf_counter()
@@ -602,6 +633,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\n[5] decisions: the standard library on agent actions", flush=True)
             decision = decision_section(args.quick)
             failures += decision.mismatches
+        if "runtime" in only:
+            print("\n[6] the runtime: decisions recorded in the audit log", flush=True)
+            runtime = runtime_section(args.quick)
+            if not runtime.chain_ok:
+                failures.append("the audit chain written by the runtime benchmark does not verify")
     except ResultMismatch as e:
         failures.append(str(e))
     summary(closure, policy, scaling, decision)

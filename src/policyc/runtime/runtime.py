@@ -40,7 +40,7 @@ from policyc.runtime.store import StateStore, StoreError
 if TYPE_CHECKING:
     from policyc.runtime.alerts import AlertDispatcher
     from policyc.runtime.approvals import ApprovalBook
-    from policyc.runtime.audit import AuditLog
+    from policyc.runtime.audit import AuditLog, PreparedEntry
     from policyc.runtime.config import RuntimeConfig
     from policyc.runtime.sessions import SessionStore
 
@@ -210,12 +210,24 @@ class Runtime:
         assert self.store is not None and self.sessions is not None and self.approvals is not None
         session_id = action.session.id
         try:
+            # Decide outside the write lock on the session's counters as they are now, then
+            # check them again inside it: another process may have decided in the same session
+            # meanwhile (then decide again, inside). Writers hold the lock only to write.
+            now = self._clock()
+            seen = None
+            if session_id is not None:
+                with self.store.read() as conn:
+                    seen = self.sessions.peek(conn, session_id, now)
+                action = action.model_copy(update={"session": seen})
+            decision = engine.decide(action, trusted=True)
+            prepared = self._prepare(decision, action)
             with self.store.write() as conn:
-                now = self._clock()
                 if session_id is not None:
-                    session = self.sessions.counters(conn, session_id, now)
-                    action = action.model_copy(update={"session": session})
-                decision = engine.decide(action, trusted=True)
+                    current = self.sessions.counters(conn, session_id, now)
+                    if current != seen:
+                        action = action.model_copy(update={"session": current})
+                        decision = engine.decide(action, trusted=True)
+                        prepared = None
                 if decision.decision == "require_approval" and decision.error is None:
                     approval: Approval | None = None
                     try:
@@ -232,14 +244,25 @@ class Runtime:
                     else:
                         pending = self.approvals.request(conn, action, decision)
                         decision = decision.model_copy(update={"approval_id": pending.id})
+                    prepared = None
                 if self.audit is not None:
-                    self.audit.append(conn, decision, redact_action(action, decision.redactions))
+                    if prepared is None:
+                        prepared = self.audit.prepare(
+                            decision, redact_action(action, decision.redactions)
+                        )
+                    self.audit.append(conn, prepared)
                 if session_id is not None:
                     self.sessions.update(conn, session_id, decision, now)
         except (StoreError, ApprovalError) as e:
             return self._state_failed(engine, action, e)
         self._deliver(decision, action)
         return decision
+
+    def _prepare(self, decision: Decision, action: Action) -> PreparedEntry | None:
+        """The audit entry of ``decision``, serialised and scrubbed outside the write lock."""
+        if self.audit is None:
+            return None
+        return self.audit.prepare(decision, redact_action(action, decision.redactions))
 
     def _record_only(self, decision: Decision, action: Action | None) -> Decision:
         """Record a decision made without session state (an invalid action)."""

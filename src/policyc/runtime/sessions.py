@@ -164,6 +164,26 @@ class SessionStore:
             terminated=bool(terminated),
         )
 
+    def peek(self, conn: sqlite3.Connection, session_id: str, now: float) -> Session:
+        """The counters :meth:`counters` would give at ``now``, read without writing (outside
+        the write transaction: the runtime decides on them, then checks them again inside)."""
+        row = conn.execute(
+            "SELECT actions, alerts, terminated FROM sessions WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        denials = conn.execute(
+            "SELECT count(*) FROM session_denials WHERE session_id = ? AND at > ?",
+            (session_id, now - self.window),
+        ).fetchone()[0]
+        actions, alerts, terminated = row if row is not None else (0, 0, 0)
+        return Session(
+            id=session_id,
+            actions=actions,
+            recent_denials=denials,
+            alerts=alerts,
+            terminated=bool(terminated),
+        )
+
     def update(
         self, conn: sqlite3.Connection, session_id: str, decision: Decision, now: float
     ) -> None:

@@ -13,10 +13,12 @@ database can take its place when several decision servers run.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -49,6 +51,9 @@ class StateStore:
         self._ensure_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        # one writer at a time: threads of this process, then processes (a lock file)
+        self._thread_writer = threading.Lock()
+        self._lock_file: int | None = None
 
     @classmethod
     def in_folder(cls, folder: str | os.PathLike[str], **options: object) -> StateStore:
@@ -100,6 +105,10 @@ class StateStore:
                     conn.close()
             self._connections.clear()
         self._local = threading.local()
+        if self._lock_file is not None:
+            with suppress(OSError):
+                os.close(self._lock_file)
+            self._lock_file = None
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -121,7 +130,16 @@ class StateStore:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled back
-        if it raises. Raises :class:`StoreError` when the database cannot be written."""
+        if it raises. Raises :class:`StoreError` when the database cannot be written.
+
+        Writers queue on a lock file beside the database before they begin: SQLite's own wait
+        for a busy database sleeps in steps of up to 100 ms, which starves writers under
+        contention (8 hook processes at once), while the lock file is polled in steps of at most
+        2 ms. A process that dies holding it releases it (the kernel drops its locks)."""
+        with self._writer():
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self.connection()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -141,6 +159,43 @@ class StateStore:
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise StoreError("store.unavailable", f"{self.path}: {e}") from e
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.timeout
+        if not self._thread_writer.acquire(timeout=self.timeout):
+            raise StoreError("store.busy", f"{self.path}: no write turn within {self.timeout} s")
+        try:
+            fd = self._lock_fd()
+            delay = 0.00005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreError(
+                            "store.busy", f"{self.path}: no write turn within {self.timeout} s"
+                        ) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.002)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_writer.release()
+
+    def _lock_fd(self) -> int:
+        if self._lock_file is None:
+            try:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._lock_file = os.open(
+                    str(self.path) + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+                )
+            except OSError as e:
+                raise StoreError("store.unavailable", f"{self.path}: {e.strerror or e}") from e
+        return self._lock_file
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
