@@ -20,12 +20,14 @@ from policyc.engine import (
 
 if TYPE_CHECKING:
     from policyc.action.model import Action, ActionError, parse_action
+    from policyc.adapters.guard import ApprovalRequired, Guard, PolicyDenied, guard
     from policyc.decision import (
         Decision,
         PolicyEngine,
         PolicyLoadError,
         load,
     )
+    from policyc.runtime.runtime import Runtime
 
 __version__ = "0.1.0"
 
@@ -37,6 +39,11 @@ _LAZY = {
     "PolicyEngine": "policyc.decision",
     "PolicyLoadError": "policyc.decision",
     "load": "policyc.decision",
+    "Runtime": "policyc.runtime.runtime",
+    "Guard": "policyc.adapters.guard",
+    "guard": "policyc.adapters.guard",
+    "PolicyDenied": "policyc.adapters.guard",
+    "ApprovalRequired": "policyc.adapters.guard",
 }
 
 
@@ -54,17 +61,22 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Action",
     "ActionError",
+    "ApprovalRequired",
     "DatalogError",
     "DatalogErrors",
     "Decision",
+    "Guard",
     "Model",
     "NotDerived",
+    "PolicyDenied",
     "PolicyEngine",
     "PolicyLoadError",
     "Position",
     "Program",
     "Proof",
+    "Runtime",
     "__version__",
+    "guard",
     "load",
     "parse_action",
     "parse_program",
