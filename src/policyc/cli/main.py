@@ -18,7 +18,7 @@ EXIT_CRASH = 3
 
 def build_parser() -> argparse.ArgumentParser:
     from policyc import __version__
-    from policyc.cli import check, compile, datalog, evaluate, fmt, schema, test
+    from policyc.cli import approvals, audit, check, compile, datalog, evaluate, fmt, schema, test
 
     parser = argparse.ArgumentParser(
         prog="policyc",
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"policyc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    approvals.register(sub)
+    audit.register(sub)
     check.register(sub)
     compile.register(sub)
     datalog.register(sub)
