@@ -1041,14 +1041,35 @@ def test_cli_state_defaults_to_dot_policyc(
     templates: list[Template],
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("POLICYC_CONFIG", raising=False)
     code, _, err = audit(capsys, "verify")
-    assert code == 2 and "no audit log in .policyc" in err
+    assert code == 2 and f"no audit log in {tmp_path / '.policyc'}:" in err
     assert not (tmp_path / ".policyc").exists()
     store = StateStore.in_folder(tmp_path / ".policyc")
     fill(AuditLog(store), templates, 3)
     store.close()
     code, out, _ = audit(capsys, "verify")
     assert code == 0 and "3 entries verified" in out
+
+
+def test_cli_state_follows_the_configuration(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    templates: list[Template],
+) -> None:
+    (tmp_path / "policyc.toml").write_text('state_dir = "var/state"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # found upward
+    monkeypatch.delenv("POLICYC_CONFIG", raising=False)
+    store = StateStore.in_folder(tmp_path / "var" / "state")
+    fill(AuditLog(store), templates, 2)
+    store.close()
+    code, out, _ = audit(capsys, "verify")
+    assert code == 0 and "2 entries verified" in out
+    (tmp_path / "bad.toml").write_text("state_dir = 3\n")
+    code, _, err = audit(capsys, "verify", "--config", str(tmp_path / "bad.toml"))
+    assert code == 2 and "bad.toml: state_dir:" in err
 
 
 def test_cli_audit_without_subcommand_prints_its_help(capsys: pytest.CaptureFixture[str]) -> None:

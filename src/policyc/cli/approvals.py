@@ -1,7 +1,7 @@
 """``policyc approvals list|show|approve|deny``: the approvals waiting in a state folder, and the
 decisions of the people who may give them (docs/approvals.md).
 
-``--state DIR`` (default ``.policyc``) is the runtime's state folder: its ``state.db`` holds the
+``--state DIR`` (default: the configuration's ``state_dir``, ``.policyc``) is the runtime's state folder: its ``state.db`` holds the
 approvals and grants, its ``approvals.key`` the key that signs grants. No command creates the
 folder. Errors are one line on stderr and exit 2.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyc.cli.main import EXIT_INVALID, EXIT_OK
+from policyc.cli.state import resolve_state, state_options
 
 if TYPE_CHECKING:
     from policyc.runtime.approvals import ApprovalBook, PendingApproval
 
-DEFAULT_STATE = ".policyc"
 STATUS_CHOICES = ("pending", "approved", "denied", "expired", "used")
 
 
@@ -34,13 +34,7 @@ def register(sub: Any) -> None:
     p.set_defaults(run=_usage(p))
     cmds = p.add_subparsers(dest="approvals_command", metavar="SUBCOMMAND")
 
-    state = argparse.ArgumentParser(add_help=False)
-    state.add_argument(
-        "--state",
-        default=DEFAULT_STATE,
-        metavar="DIR",
-        help=f"the runtime's state folder (default {DEFAULT_STATE})",
-    )
+    state = state_options()
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     person = argparse.ArgumentParser(add_help=False)
@@ -112,8 +106,13 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 
     def guarded(args: argparse.Namespace) -> int:
         from policyc.runtime.approvals import ApprovalError
+        from policyc.runtime.config import ConfigError
         from policyc.runtime.store import StoreError
 
+        try:
+            args.state = resolve_state(args)
+        except ConfigError as e:
+            return _fail(e.message)
         try:
             return run(args)
         except (ApprovalError, StoreError) as e:

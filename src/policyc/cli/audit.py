@@ -1,7 +1,7 @@
 """``policyc audit verify|show|search|export``: the audit log in the runtime's state folder
 (docs/audit.md).
 
-``--state DIR`` (default ``.policyc``) is the runtime's state folder; its ``state.db`` holds the
+``--state DIR`` (default: the configuration's ``state_dir``, ``.policyc``) is the runtime's state folder; its ``state.db`` holds the
 log. These commands only read: a folder without a database, or a database without an audit log,
 is reported (exit 2) and nothing is created.
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from policyc.cli.main import EXIT_INVALID, EXIT_NO, EXIT_OK
-from policyc.runtime.audit import DEFAULT_STATE_DIR
+from policyc.cli.state import resolve_state, state_options
 
 if TYPE_CHECKING:
     from policyc.runtime.audit import AuditEntry, AuditLog
@@ -38,13 +38,7 @@ def register(sub: Any) -> None:
     p.set_defaults(run=_usage(p))
     cmds = p.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
 
-    state = argparse.ArgumentParser(add_help=False)
-    state.add_argument(
-        "--state",
-        default=DEFAULT_STATE_DIR,
-        metavar="DIR",
-        help=f"the runtime's state folder (default {DEFAULT_STATE_DIR})",
-    )
+    state = state_options()
 
     verify = cmds.add_parser(
         "verify",
@@ -165,15 +159,20 @@ def _with_log(
 
     def guarded(args: argparse.Namespace) -> int:
         from policyc.runtime.audit import open_audit_log
+        from policyc.runtime.config import ConfigError
         from policyc.runtime.store import StoreError
 
+        try:
+            args.state = resolve_state(args)
+        except ConfigError as e:
+            return _fail(e.message)
         try:
             log = open_audit_log(args.state, create=False)
         except StoreError as e:
             if e.code == "audit.missing":
                 return _fail(
                     f"no audit log in {args.state}: {e.message} (--state names the runtime's "
-                    f"state folder, default {DEFAULT_STATE_DIR})"
+                    "state folder; by default the configuration's state_dir)"
                 )
             return _fail(e.message)
         try:

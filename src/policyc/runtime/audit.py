@@ -45,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from policyc.runtime.config import DEFAULT_STATE_DIR
 from policyc.runtime.store import DATABASE_NAME, StateStore, StoreError
 
 if TYPE_CHECKING:
@@ -65,7 +66,6 @@ __all__ = [
     "parse_time",
 ]
 
-DEFAULT_STATE_DIR = ".policyc"
 """The runtime's state folder, relative to the current directory, when none is named."""
 
 ENTRY_SCHEMA = "policyc.audit/1"

@@ -34,8 +34,9 @@ CONFIG_ENV = "POLICYC_CONFIG"
 """The environment variable that names the configuration file explicitly."""
 
 CONFIG_NAME = "policyc.toml"
-PYPROJECT_NAME = "pyproject.toml"
 DEFAULT_STATE_DIR = ".policyc"
+"""The state folder, relative to the configuration file (or the current folder)."""
+PYPROJECT_NAME = "pyproject.toml"
 
 FailMode = Literal["closed", "open"]
 Synchronous = Literal["normal", "full"]
