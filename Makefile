@@ -19,13 +19,22 @@ $(STAMP)-%: pyproject.toml | $(PY)
 ## run: the main job: check and test the example policies and the standard library, replay a
 ##      scripted agent session under the standard library with its session state (normal work, a
 ##      .env read, rm -rf, an auth edit, a secret sent away, an agent that keeps trying; exit 1 =
-##      some action refused, expected here), explain a Datalog derivation
+##      some action refused, expected here), record the same session through the runtime (audit
+##      log verified, terminations searched, the pending approval listed), run the guarded agent
+##      loop example, explain a Datalog derivation
 run: $(STAMP)-test
 	$(BIN)/policyc check examples/policies
 	$(BIN)/policyc test examples/policies
 	$(BIN)/policyc test src/policyc/stdlib_policies
 	$(BIN)/policyc test examples/stdlib-project
 	$(BIN)/policyc eval --sessions --format text examples/actions/session.jsonl || [ $$? -eq 1 ]
+	rm -rf .policyc/demo
+	$(BIN)/policyc eval --record --config examples/runtime/policyc.toml --no-proofs \
+	    examples/actions/session.jsonl > /dev/null || [ $$? -eq 1 ]
+	$(BIN)/policyc audit verify --config examples/runtime/policyc.toml
+	$(BIN)/policyc audit search --config examples/runtime/policyc.toml --decision terminate
+	$(BIN)/policyc approvals list --config examples/runtime/policyc.toml
+	$(BIN)/python examples/python/agent_loop.py .policyc/demo-agent-loop
 	$(BIN)/policyc datalog examples/datalog/reachability.dl \
 	    --facts examples/datalog/reachability.facts.json \
 	    --query reachable --explain 'reachable("laptop", "database")'
