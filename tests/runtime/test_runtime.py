@@ -256,3 +256,57 @@ def test_policyc_eval_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     ]
     assert main(["audit", "verify", "--state", "state"]) == 0
     assert main(["eval", "--grant", "x", str(actions)]) == 2  # --grant needs --record
+
+
+def test_eight_processes_deciding_500_actions_each(tmp_path: Path) -> None:
+    """8 runtimes in 8 processes on one state folder: 4,000 decisions, 4,000 entries in one
+    verified chain, and every session's counters equal to its decisions."""
+    (tmp_path / "policyc.toml").write_text('state_dir = "state"\n')
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from policyc.runtime.runtime import Runtime
+        rt = Runtime.from_config(sys.argv[1])
+        worker = int(sys.argv[2])
+        mix = [json.loads(a) for a in sys.argv[3:]]
+        print("ready", flush=True)
+        sys.stdin.readline()  # start together
+        for i in range(500):
+            action = dict(mix[i % len(mix)], session={"id": f"w{worker}-s{i % 5}"})
+            d = rt.decide(action)
+            assert d.error is None, d.error
+        rt.close()
+        """
+    )
+    mix = [READ_SOURCE, READ_ENV, AUTH_EDIT, UNKNOWN_HOST, {**READ_SOURCE, "command": "ls"}]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "policyc.toml"), str(w)]
+            + [json.dumps(a) for a in mix],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(8)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-2000:]
+    log = AuditLog(StateStore.in_folder(tmp_path / "state"), create=False)
+    report = log.verify()
+    assert report.ok and report.entries == 4000, report.message
+    per_session: dict[str, int] = {}
+    for e in log.search(limit=10_000):
+        session = (e.content()["action"] or {}).get("session", {}).get("id")
+        per_session[session] = per_session.get(session, 0) + 1
+    assert len(per_session) == 40 and set(per_session.values()) == {100}
+    rt = runtime(tmp_path)
+    assert rt.sessions is not None
+    assert {rt.sessions.get(s).actions for s in per_session} == {100}
