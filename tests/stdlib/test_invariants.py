@@ -537,7 +537,31 @@ TOOL_CALLS = [
     ("Read", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "Read", "input": {"file_path": "/repo/.env"}}}),
     ("Bash", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "Bash", "input": {"command": "cat .env"}}}),
     ("resource", {"action_type": "tool.call", "resource": {"path": "/repo/.env"}, "tool": {"name": "mcp__fs__read_file"}}),
+    ("a list of paths", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "read_multiple_files", "input": {"paths": ["a.py", ".env"]}}}),
+    ("moved from", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "move_file", "input": {"source": ".env", "destination": "/tmp/x"}}}),
+    ("moved onto", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "move_file", "input": {"source": "/tmp/x", "destination": ".env"}}}),
+    ("written", {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": "mcp__fs__write_file", "input": {"path": ".env", "content": "A=1"}}}),
 ]  # fmt: skip
+
+
+# What a tool given a path does with it, by its name: the write of auth code needs approval,
+# reading it does not (approvals.auth_change is about changes).
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        ("mcp__fs__write_file", "require_approval"),
+        ("edit_file", "require_approval"),
+        ("Write", "require_approval"),
+        ("do_something", "require_approval"),  # a name that says nothing: it may write
+        ("mcp__fs__read_text_file", "allow"),
+        ("Read", "allow"),
+        ("get_file_info", "allow"),
+        ("list_directory", "allow"),
+    ],
+)
+def test_tool_calls_write_unless_their_name_says_they_only_read(tool: str, expected: str) -> None:
+    action = {"action_type": "tool.call", "cwd": "/repo", "tool": {"name": tool, "input": {"path": "src/auth/login.py"}}}  # fmt: skip
+    assert decide(action).decision == expected
 
 
 @pytest.mark.parametrize("action", [pytest.param(a, id=name) for name, a in TOOL_CALLS])

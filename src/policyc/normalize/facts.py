@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -158,23 +159,89 @@ def action_facts(action: Action) -> Facts:
             bucket.extend(r for r in rows if r not in bucket)
     fact = _FILE_FACT.get(action.action_type)
     paths = [action.resource.path] if fact and action.resource.path else []
-    if action.action_type == "tool.call":  # what a tool is given a path to, it may read
-        fact = "reads_file"
-        paths = [action.resource.path] if action.resource.path else []
-        tool_input = action.tool.input if action.tool is not None else {}
-        paths += [v for k in _TOOL_PATH_KEYS if isinstance(v := tool_input.get(k), str) and v]
-    for path in paths:
+    touched = [(fact, p) for p in paths] if fact else []
+    if action.action_type == "tool.call":
+        touched = _tool_paths(action)
+    for fact, path in touched:
         canon = canonical_path(path, action.cwd or action.workspace, action.home)
         if canon is None:
             facts.setdefault("unresolved", []).append(("path", "the path cannot be made absolute"))
-        elif fact is not None and (canon,) not in facts.get(fact, []):
+        elif (canon,) not in facts.get(fact, []):
             facts.setdefault(fact, []).append((canon,))
     _path_facts(facts)
     return facts
 
 
-# the arguments of a tool call that name a file (Read's `file_path`, an MCP server's `path` …)
-_TOOL_PATH_KEYS = ("file_path", "path", "filename", "file", "notebook_path")
+def _tool_paths(action: Action) -> list[tuple[str, str]]:
+    """The file facts of a tool call's paths (its ``resource.path``, and the path arguments of
+    ``_TOOL_PATH_KEYS``, a string or a list of strings). A tool may do anything with a path it
+    is given: each one is read, and also written unless the tool's name says it only reads
+    (``read_file``, ``Read``, ``list_directory``, ``search_files``, ``get_file_info`` …: the
+    part after the last ``__`` of an MCP name); a tool whose name says it deletes, removes or
+    moves deletes it too."""
+    tool = action.tool
+    paths = [action.resource.path] if action.resource.path else []
+    tool_input = tool.input if tool is not None else {}
+    for key in _TOOL_PATH_KEYS:
+        value = tool_input.get(key)
+        if isinstance(value, str) and value:
+            paths.append(value)
+        elif isinstance(value, list):
+            paths.extend(v for v in value if isinstance(v, str) and v)
+    name = (tool.name if tool is not None else "").rsplit("__", 1)[-1].lower()
+    words = set(_WORD.findall(name))
+    facts = ["reads_file"]
+    if not (words and words <= _READ_ONLY_WORDS) and not name.startswith(_READ_ONLY_PREFIXES):
+        facts.append("writes_file")
+    if words & _DELETING_WORDS:
+        facts.append("deletes_file")
+    return [(f, p) for p in paths for f in facts]
+
+
+# the arguments of a tool call that name files (Read's `file_path`, an MCP server's `path`,
+# `paths` of read_multiple_files, `source`/`destination` of move_file …)
+_TOOL_PATH_KEYS = (
+    "file_path", "path", "filename", "file", "notebook_path", "paths", "files", "file_paths",
+    "source", "destination", "target", "directory", "dir",
+)  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+# a tool whose name is made of these words only reads what it is given
+_READ_ONLY_WORDS = frozenset(
+    [
+        "read",
+        "get",
+        "list",
+        "search",
+        "find",
+        "view",
+        "show",
+        "stat",
+        "info",
+        "cat",
+        "head",
+        "tail",
+        "grep",
+        "glob",
+        "describe",
+        "inspect",
+        "directory",
+        "directories",
+        "tree",
+        "file",
+        "files",
+        "text",
+        "media",
+        "multiple",
+        "allowed",
+        "dir",
+        "metadata",
+        "query",
+        "lookup",
+        "fetch",
+    ]
+)
+_READ_ONLY_PREFIXES = ("read", "get", "list", "search", "find", "view", "show", "stat")
+_DELETING_WORDS = frozenset({"delete", "remove", "rm", "unlink", "move", "rename", "mv", "trash"})
 
 
 def _commands(action: Action) -> list[str]:
