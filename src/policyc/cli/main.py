@@ -18,7 +18,18 @@ EXIT_CRASH = 3
 
 def build_parser() -> argparse.ArgumentParser:
     from policyc import __version__
-    from policyc.cli import approvals, audit, check, compile, datalog, evaluate, fmt, schema, test
+    from policyc.cli import (
+        approvals,
+        audit,
+        check,
+        compile,
+        datalog,
+        evaluate,
+        fmt,
+        mcp_proxy,
+        schema,
+        test,
+    )
 
     parser = argparse.ArgumentParser(
         prog="policyc",
@@ -33,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     datalog.register(sub)
     evaluate.register(sub)
     fmt.register(sub)
+    mcp_proxy.register(sub)
     schema.register(sub)
     test.register(sub)
     return parser
