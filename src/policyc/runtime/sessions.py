@@ -143,26 +143,13 @@ class SessionStore:
         store.ensure("sessions", SESSIONS_SCHEMA)
 
     def counters(self, conn: sqlite3.Connection, session_id: str, now: float) -> Session:
-        """The session's counters as of ``now`` (denials older than the window are dropped)."""
+        """The session's counters as of ``now``, inside the write transaction (denials older
+        than the window are dropped)."""
         conn.execute(
             "DELETE FROM session_denials WHERE session_id = ? AND at <= ?",
             (session_id, now - self.window),
         )
-        row = conn.execute(
-            "SELECT actions, alerts, terminated FROM sessions WHERE session_id = ?",
-            (session_id,),
-        ).fetchone()
-        denials = conn.execute(
-            "SELECT count(*) FROM session_denials WHERE session_id = ?", (session_id,)
-        ).fetchone()[0]
-        actions, alerts, terminated = row if row is not None else (0, 0, 0)
-        return Session(
-            id=session_id,
-            actions=actions,
-            recent_denials=denials,
-            alerts=alerts,
-            terminated=bool(terminated),
-        )
+        return self.peek(conn, session_id, now)
 
     def peek(self, conn: sqlite3.Connection, session_id: str, now: float) -> Session:
         """The counters :meth:`counters` would give at ``now``, read without writing (outside
