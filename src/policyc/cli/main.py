@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         fmt,
         mcp_proxy,
         schema,
+        serve,
         test,
     )
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.register(sub)
     mcp_proxy.register(sub)
     schema.register(sub)
+    serve.register(sub)
     test.register(sub)
     return parser
 
