@@ -504,3 +504,10 @@ def test_quoted_braces_and_separate_words_stay_as_written() -> None:
     assert ("cat", "x{a,b}*") in f["command_arg"] and ("cat", "xa*") not in f["command_arg"]
     assert ("cat", "a") in f["command_arg"] and ("cat", "b") in f["command_arg"]
     assert ("jq", "{a: .b}") in f["command_arg"]
+
+
+def test_lone_surrogates_are_unresolved_and_the_rest_analysed() -> None:
+    # JSON can carry a lone surrogate; it is not text, and must not crash the analysis
+    out = normalize_shell("cat .en\udcffv; cat .env \ud800", "/repo")
+    assert ("encoding", "the command holds characters that are not text") in out.facts["unresolved"]
+    assert ("/repo/.env",) in out.facts["reads_file"]

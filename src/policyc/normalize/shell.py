@@ -224,8 +224,16 @@ def _parser() -> Any:
     return Parser(Language(tree_sitter_bash.language()))
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def normalize_shell(command: str, cwd: str | None = None, home: str | None = None) -> ShellFacts:
     out = ShellFacts(home=home, source=command)
+    if _SURROGATES.search(command):
+        # a lone surrogate is not text (JSON can carry one; an OS may take it as a raw byte):
+        # the command is analysed with each one as U+FFFD, and is unresolved
+        out.add("unresolved", "encoding", "the command holds characters that are not text")
+        command = _SURROGATES.sub("\ufffd", command)
     token = _BINDINGS.set(_NO_BINDINGS)
     try:
         _walk_text(command, out, cwd, 0, None)
