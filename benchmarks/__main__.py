@@ -18,8 +18,9 @@ from importlib.metadata import PackageNotFoundError, version
 from benchmarks.closure import ClosureResult, chain, random_graph, run_closure
 from benchmarks.decision_bench import EXTRA_RULE_TYPES, DecisionResult, Latency, run_decision
 from benchmarks.decision_cedar import NOT_TRANSLATED
-from benchmarks.lang_bench import run_cold_start, run_inprocess
+from benchmarks.hook_bench import section as hook_section
 from benchmarks.http_bench import section as http_section
+from benchmarks.lang_bench import run_cold_start, run_inprocess
 from benchmarks.policy_bench import PolicyResult, run_policy
 from benchmarks.runtime_bench import RuntimeResult, run_runtime
 from benchmarks.scaling import ScalingRow, run_scaling
@@ -596,11 +597,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--only",
         action="append",
-        choices=("closure", "policy", "scaling", "lang", "decision", "runtime", "http"),
+        choices=("closure", "policy", "scaling", "lang", "decision", "runtime", "http", "hook"),
         help="run only this benchmark (repeatable)",
     )
     args = ap.parse_args(argv)
-    only = set(args.only or ("closure", "policy", "scaling", "lang", "decision", "runtime", "http"))
+    only = set(
+        args.only or ("closure", "policy", "scaling", "lang", "decision", "runtime", "http", "hook")
+    )
     import policyc
 
     started = time.perf_counter()
@@ -641,6 +644,8 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append("the audit chain written by the runtime benchmark does not verify")
         if "http" in only:
             http_section(args.quick)
+        if "hook" in only:
+            hook_section(args.quick)
     except ResultMismatch as e:
         failures.append(str(e))
     summary(closure, policy, scaling, decision)

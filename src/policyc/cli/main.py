@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         datalog,
         evaluate,
         fmt,
+        hook,
         mcp_proxy,
         schema,
         serve,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     datalog.register(sub)
     evaluate.register(sub)
     fmt.register(sub)
+    hook.register(sub)
     mcp_proxy.register(sub)
     schema.register(sub)
     serve.register(sub)
