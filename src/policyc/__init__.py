@@ -1,24 +1,23 @@
 """policyc: a deterministic policy engine for the actions of autonomous AI agents.
 
-The stable public API is what ``__all__`` lists; everything else may move. The decision API
-(``load``, ``PolicyEngine``, ``Decision``, ``Action`` …) is imported on first use, so that
-``import policyc`` stays cheap for a process that starts per action.
+The stable public API is what ``__all__`` lists; everything else may move. Every name is
+imported on first use, so that ``import policyc`` stays cheap for a process that starts per
+action.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from policyc.engine import (
-    DatalogError,
-    DatalogErrors,
-    Model,
-    NotDerived,
-    Position,
-    Program,
-    Proof,
-    parse_program,
-)
-
 if TYPE_CHECKING:
+    from policyc.engine import (
+        DatalogError,
+        DatalogErrors,
+        Model,
+        NotDerived,
+        Position,
+        Program,
+        Proof,
+        parse_program,
+    )
     from policyc.action.model import Action, ActionError, parse_action
     from policyc.adapters.guard import ApprovalRequired, Guard, PolicyDenied, guard
     from policyc.decision import (
@@ -32,6 +31,14 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "DatalogError": "policyc.engine",
+    "DatalogErrors": "policyc.engine",
+    "Model": "policyc.engine",
+    "NotDerived": "policyc.engine",
+    "Position": "policyc.engine",
+    "Program": "policyc.engine",
+    "Proof": "policyc.engine",
+    "parse_program": "policyc.engine",
     "Action": "policyc.action.model",
     "ActionError": "policyc.action.model",
     "parse_action": "policyc.action.model",

@@ -149,8 +149,6 @@ def run_hook(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> tuple[int, str, str]:
-    from policyc.adapters.hookd import in_process
-
     raw = sys.stdin.buffer.read()
     cwd = os.getcwd()
     approvals = "deny" if args.deny_approvals else "ask"
@@ -158,6 +156,8 @@ def _decide(args: argparse.Namespace) -> tuple[int, str, str]:
     def local(
         agent: str, raw: bytes, *, config: str | None, cwd: str, approvals: str, timeout: float
     ) -> tuple[int, str, str]:
+        from policyc.adapters.hookd import in_process  # the daemon's path imports none of it
+
         r = in_process(agent, raw, config=config, cwd=cwd, env=os.environ, approvals=approvals)
         return r.exit, r.stdout, r.stderr
 

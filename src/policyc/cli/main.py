@@ -16,8 +16,17 @@ EXIT_INVALID = 2
 EXIT_CRASH = 3
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with ``command`` = ``"hook"``, of that one alone (a hook
+    starts a process per tool call: it imports no other subcommand)."""
     from policyc import __version__
+
+    if command == "hook":
+        from policyc.cli import hook
+
+        parser = argparse.ArgumentParser(prog="policyc")
+        hook.register(parser.add_subparsers(dest="command", metavar="COMMAND"))
+        return parser
     from policyc.cli import (
         approvals,
         audit,
@@ -60,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser("hook" if argv[:1] == ["hook"] else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
