@@ -8,6 +8,14 @@ action.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from policyc.action.model import Action, ActionError, parse_action
+    from policyc.adapters.guard import ApprovalRequired, Guard, PolicyDenied, guard
+    from policyc.decision import (
+        Decision,
+        PolicyEngine,
+        PolicyLoadError,
+        load,
+    )
     from policyc.engine import (
         DatalogError,
         DatalogErrors,
@@ -17,14 +25,6 @@ if TYPE_CHECKING:
         Program,
         Proof,
         parse_program,
-    )
-    from policyc.action.model import Action, ActionError, parse_action
-    from policyc.adapters.guard import ApprovalRequired, Guard, PolicyDenied, guard
-    from policyc.decision import (
-        Decision,
-        PolicyEngine,
-        PolicyLoadError,
-        load,
     )
     from policyc.runtime.runtime import Runtime
 
