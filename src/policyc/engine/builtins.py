@@ -617,7 +617,7 @@ class GlobIndex:
     rows are tested one by one.
     """
 
-    __slots__ = ("_built", "_col", "_patterns", "_positions", "_rows", "_sentinel", "_set")
+    __slots__ = ("_built", "_col", "_match", "_patterns", "_positions", "_rows", "_sentinel")
 
     def __init__(self, rows: Iterable[tuple[Any, ...]], col: int) -> None:
         self._rows = list(rows)
@@ -629,7 +629,7 @@ class GlobIndex:
                 positions.setdefault(v, []).append(k)
         self._patterns = list(positions)
         self._positions = [positions[p] for p in self._patterns]
-        self._set: Any = None
+        self._match: Callable[[bytes], list[int]] | None = None
         self._sentinel = -1
         self._built = False
 
@@ -642,9 +642,11 @@ class GlobIndex:
                 pset.Add(glob_to_regex(p))
             self._sentinel = pset.Add("")
             pset.Compile()
-            self._set = pset
+            # the binding's own set (its wrapper only adds a type test); [] when nothing matched
+            inner = getattr(pset, "_set", None)
+            self._match = inner.Match if inner is not None else lambda b: pset.Match(b) or []
         except Exception:  # an RE2 limit: fall back to testing row by row
-            self._set = None
+            self._match = None
         self._built = True
 
     def matches(self, path: object) -> list[tuple[Any, ...]]:
@@ -652,9 +654,13 @@ class GlobIndex:
             return []
         if not self._built:
             self._build()
-        if self._set is not None:
-            hits = self._set.Match(path.encode("utf-8", "surrogatepass"))
-            if hits is not None and self._sentinel in hits:
-                found = sorted(k for i in hits if i != self._sentinel for k in self._positions[i])
+        match = self._match
+        if match is not None:
+            hits = match(path.encode("utf-8", "surrogatepass"))
+            if self._sentinel in hits:  # else the set failed (it always matches the sentinel)
+                if len(hits) == 1:
+                    return []
+                positions, sentinel = self._positions, self._sentinel
+                found = sorted(k for i in hits if i != sentinel for k in positions[i])
                 return [self._rows[k] for k in found]
         return [t for t in self._rows if glob(path, t[self._col])]

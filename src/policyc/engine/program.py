@@ -93,21 +93,32 @@ class Program:
         return Model(self, inputs, relations, proofs)
 
     def evaluate_trusted(
-        self, facts: Mapping[str, list[tuple[Any, ...]]], *, proofs: bool = False
+        self,
+        facts: Mapping[str, list[tuple[Any, ...]]],
+        *,
+        proofs: bool = False,
+        only: AbstractSet[str] | None = None,
     ) -> Model:
         """:meth:`evaluate` for facts known to be well formed — lists of tuples of ``str``,
         ``int``, ``float`` and ``bool`` with the arities the program expects, as
         :mod:`policyc.normalize` produces them — without validating them again. Booleans are
-        still converted (they are distinct from 1 and 0 in the engine)."""
-        inputs: dict[str, list[Row]] = {}
-        for pred, rows in facts.items():
-            if rows:
+        still converted (they are distinct from 1 and 0 in the engine). With ``only``, the facts
+        of other predicates are left out. The model keeps the lists it is given (those without a
+        boolean): they must not change afterwards."""
+        inputs: dict[str, list[Row]] = {
+            p: rows for p, rows in facts.items() if rows and (only is None or p in only)
+        }
+        for pred, rows in inputs.items():
+            for row in rows:
+                for v in row:
+                    if v is True or v is False:
+                        break
+                else:
+                    continue
                 inputs[pred] = [
-                    tuple([_BOOLS[v] if type(v) is bool else v for v in row])
-                    if bool in map(type, row)
-                    else row
-                    for row in rows
+                    tuple([_BOOLS[v] if type(v) is bool else v for v in row]) for row in rows
                 ]
+                break
         relations = run(self._compiled, inputs, proofs)
         return Model(self, inputs, relations, proofs)
 
@@ -227,8 +238,12 @@ class Model:
         """Those of ``predicates`` (a set, or a mapping's keys) that hold at least one fact,
         sorted."""
         rels = self._relations
-        keys = predicates.keys() if isinstance(predicates, Mapping) else predicates
-        return sorted(p for p in rels.keys() & keys if rels[p].rows)
+        if type(predicates) is dict or isinstance(predicates, Mapping):
+            keys: AbstractSet[str] = predicates.keys()
+        else:
+            keys = predicates
+        common = rels.keys() & keys
+        return sorted(p for p in common if rels[p].rows) if common else []
 
     def rows(self, predicate: str) -> list[tuple[PyValue, ...]]:
         """The rows of ``predicate`` in a stable order (for printing)."""
