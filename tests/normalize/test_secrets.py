@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import json
 import subprocess
 import sys
@@ -327,6 +328,32 @@ def test_text_without_keywords_runs_no_detector() -> None:
     active = secrets._active(text, text.encode())
     assert active == []
     assert find_secrets("", "command") == []
+
+
+def test_texts_shorter_than_the_minimum_length_hold_no_secret() -> None:
+    """``find_secrets`` does not scan a text shorter than ``MIN_SECRET_LENGTH``: the shortest
+    string each pattern matches — with a generic secret's value at least ``GENERIC_MIN_LENGTH``
+    long, as its check demands — is no shorter, and one is exactly that long."""
+    parser = importlib.import_module("re._parser")  # the parser of Python's re: widths
+
+    def shortest(pattern: str) -> int:
+        width: int = parser.parse(pattern.replace(r"\z", r"\Z")).getwidth()[0]
+        return width
+
+    n = secrets.GENERIC_MIN_LENGTH
+    quoted = secrets._QUOTED.replace(")*)", f"){{{n},}})").replace("]*)", f"]{{{n},}})")
+    unquoted = secrets._UNQUOTED.replace("]+)", f"]{{{n},}})")
+    assert quoted.count(f"{{{n},}}") == 2 and unquoted != secrets._UNQUOTED
+    widths = {}
+    for d in secrets._DETECTORS:
+        pattern = d.pattern
+        if d.kind == "generic-secret":
+            assert pattern.count(secrets._QUOTED) == 2 and pattern.count(secrets._UNQUOTED) == 2
+            pattern = pattern.replace(secrets._QUOTED, quoted).replace(secrets._UNQUOTED, unquoted)
+        widths[d.kind] = shortest(pattern)
+    assert min(widths.values()) == secrets.MIN_SECRET_LENGTH, widths
+    assert [f.kind for f in find_secrets("amqp://:a@", "url")] == ["database-url"]
+    assert find_secrets("amqp://:a", "url") == find_secrets("pass=Zq8V", "key") == []
 
 
 def test_import_compiles_nothing() -> None:

@@ -48,9 +48,22 @@ os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))
 def new_id(prefix: str = "") -> str:
     """A unique, time-sortable identifier (ULID layout: 48-bit milliseconds, 80 random bits)."""
     n = _RANDOM.getrandbits(80)  # 80 random bits: 16 characters, two per 10 bits
-    pairs = _PAIRS
-    noise = "".join([pairs[(n >> shift) & 1023] for shift in (70, 60, 50, 40, 30, 20, 10, 0)])
-    return prefix + _stamp(time.time_ns() // 1_000_000) + noise
+    a, b = n >> 40, n & 0xFF_FFFF_FFFF  # two halves, each shifted as a machine-size integer
+    p = _PAIRS
+    return "".join(
+        (
+            prefix,
+            _stamp(time.time_ns() // 1_000_000),
+            p[a >> 30],
+            p[(a >> 20) & 1023],
+            p[(a >> 10) & 1023],
+            p[a & 1023],
+            p[b >> 30],
+            p[(b >> 20) & 1023],
+            p[(b >> 10) & 1023],
+            p[b & 1023],
+        )
+    )
 
 
 @lru_cache(maxsize=2)

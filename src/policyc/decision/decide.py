@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from policyc.action.model import Action, new_id
@@ -130,6 +131,12 @@ def _secret_premises(proof: Proof | None) -> set[tuple[str, str]] | None:
     return found or None
 
 
+@cache
+def _default_reason(effect: str, declared: bool) -> str:
+    how = "declared by the policy set" if declared else "policyc's default"
+    return f"no rule fired; the default ({effect}, {how}) applies"
+
+
 def build_decision(
     *,
     action: Action,
@@ -141,18 +148,21 @@ def build_decision(
     timestamp: datetime | None = None,
 ) -> Decision:
     if not verdict.fired:  # the common case, kept short: the default applies
-        how = "declared by the policy set" if default_declared else "policyc's default"
-        return Decision(
-            decision_id=decision_id or new_id("dec_"),
-            action_id=action.action_id,
-            decision=verdict.effect,  # type: ignore[arg-type]
-            policy_ids=[],
-            reason=f"no rule fired; the default ({verdict.effect}, {how}) applies",
-            risk_score=0,
-            timestamp=timestamp or now_utc(),
-            default_applied=True,
-            policy_set=policy_set,
+        # validated as ``Decision(**fields)`` validates them, without its keyword round trip
+        quiet: Decision = Decision.__pydantic_validator__.validate_python(
+            {
+                "decision_id": decision_id or new_id("dec_"),
+                "action_id": action.action_id,
+                "decision": verdict.effect,
+                "policy_ids": [],
+                "reason": _default_reason(verdict.effect, default_declared),
+                "risk_score": 0,
+                "timestamp": timestamp or now_utc(),
+                "default_applied": True,
+                "policy_set": policy_set,
+            }
         )
+        return quiet
     scrub = Scrubber(action, findings)
     fired = sorted(verdict.fired, key=lambda f: (f.rule.id, repr(f.args)))
     proofs = [f.proof.to_dict() if f.proof is not None else None for f in fired]
@@ -176,8 +186,7 @@ def build_decision(
     effect = verdict.effect
     winners = [o for o in outcomes if o.effect == effect]
     if verdict.default_applied:
-        how = "declared by the policy set" if default_declared else "policyc's default"
-        reason = f"no rule fired; the default ({effect}, {how}) applies"
+        reason = _default_reason(effect, default_declared)
     else:
         reason = "; ".join(dict.fromkeys(o.reason for o in winners))
     approver = None

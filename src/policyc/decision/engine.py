@@ -45,7 +45,8 @@ def stdlib_path() -> Path:
 
 class PolicyEngine:
     """Decides actions under one compiled policy set. Thread-safe: nothing in it changes after
-    construction (compiled code is created on first use, idempotently)."""
+    construction (compiled code, and the facts that depend on the policies alone, are created on
+    first use, idempotently)."""
 
     def __init__(
         self,
@@ -108,7 +109,7 @@ class PolicyEngine:
         engine's key, or extended by the runtime with facts of its own). Raises on an internal
         error; :meth:`decide` is the fail-closed entry point."""
         ps = self.policy_set
-        model = ps.program.evaluate_trusted(self.input_facts(normalized), proofs=self.proofs)
+        model = ps.program.evaluate_trusted(normalized.facts, proofs=self.proofs, only=self._reads)
         verdict = verdict_of(ps, model, action, self.proofs)
         return build_decision(
             action=action,

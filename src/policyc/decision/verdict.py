@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from policyc.action.model import Action
@@ -35,6 +36,12 @@ class Verdict:
 
     def ids(self, effect: str | None = None) -> set[str]:
         return {f.rule.id for f in self.fired if effect is None or f.rule.effect == effect}
+
+
+@cache
+def _default_verdict(default: str) -> Verdict:
+    """The verdict when no outcome fired (immutable: one per default effect)."""
+    return Verdict(default, True, ())
 
 
 def render_reason(rule: OutcomeRule, args: tuple[Any, ...], action: Action) -> str:
@@ -73,8 +80,11 @@ def evaluate(policy_set: PolicySet, action: Action, proofs: bool = True) -> Verd
 def verdict_of(policy_set: PolicySet, model: Model, action: Action, proofs: bool) -> Verdict:
     """The fired outcomes of an evaluated model, resolved into one effect."""
     by_predicate = policy_set.by_predicate
+    holding = model.nonempty(by_predicate)
+    if not holding:  # the common case: no outcome fired, the default applies
+        return _default_verdict(policy_set.default)
     fired = []
-    for pred in model.nonempty(by_predicate):
+    for pred in holding:
         rule = by_predicate[pred]
         for row in model.rows(pred):
             proof = model.explain(pred, row) if proofs else None

@@ -90,6 +90,11 @@ DEFAULT_FINGERPRINT_KEY = b"policyc-secrets-fingerprint-key/v1"
 FINGERPRINT_LENGTH = 12  # hex characters of HMAC-SHA256: 48 bits, enough to tell values apart
 
 GENERIC_MIN_LENGTH = 8
+MIN_SECRET_LENGTH = 10
+"""No text shorter than this (in characters) holds anything a detector reports, so it is not
+scanned: the shortest finding is a database URL's password (``amqp://:a@``); a generic secret
+needs a name, an assignment and ``GENERIC_MIN_LENGTH`` characters of value (``pass=`` and 8:
+13); every token format is longer (tests/normalize/test_secrets.py checks each pattern)."""
 GENERIC_MIN_ENTROPY = 3.0  # bits per character, lowered for short values (see _entropy_floor)
 TOKEN_MIN_ENTROPY = 2.5  # prefix-format tokens: rejects ghp_xxxx…, AKIAXXXX…
 ENTROPY_SAMPLE = 1024  # characters
@@ -559,6 +564,8 @@ def find_secrets(text: str, field: str, key: bytes = DEFAULT_FINGERPRINT_KEY) ->
     Deterministic: the same text, field and key always give the same findings. ``key`` keys the
     fingerprints; the runtime passes its own.
     """
+    if len(text) < MIN_SECRET_LENGTH:  # too short for any detector (a tool's argument names)
+        return []
     data = text.encode("utf-8", "surrogatepass")
     spans = _resolve(_candidates(text, data))
     if len(data) == len(text):  # ASCII: byte offsets are character offsets
