@@ -11,7 +11,9 @@ compiled standard library, so the translation follows it as it changes. Each rul
 written here by hand, and an action whose outcomes differ between the engines fails the run.
 
 **Requests.** Cedar has no "some element of this set matches this pattern", so an action is sent
-as one request per file it touches and per host it uploads to (at least one request); every
+as one request per file it touches, per folder it reads recursively (``grep -r``, ``tar c`` …:
+below a source folder such a read is fine, elsewhere it needs approval, as in
+``unresolved.action``) and per host it uploads to (at least one request); every
 request carries the action-level facts as context sets. The context is built from the same
 normalized facts policyc evaluates (:func:`cedar_requests`).
 
@@ -197,6 +199,7 @@ def translate(program: Any) -> CedarTranslation:
             ("approvals", "cicd"),
             ("approvals", "migration"),
             ("destructive", "backup"),
+            ("unresolved", "source_folder"),
         ]
     }
 
@@ -245,7 +248,9 @@ def translate(program: Any) -> CedarTranslation:
         "approvals.publish": lambda: ("context.publishes", None),
         "approvals.data_export": lambda: (_set("sql", ["copy_to"]), None),
         "approvals.database_dump": lambda: (_set("commands", ops("approvals.database_dump")), None),
-        "unresolved.action": lambda: ("context.unresolved", None),
+        "unresolved.action": lambda: (
+            f"context.unresolved || (context.tree && !{globs('source_folder')})", None
+        ),
         "egress.unknown_upload": lambda: (f"context.upload && !{known_host()} && !context.approved", None),
         "egress.secret_exfiltration": lambda: (f"context.upload && context.secrets && !{known_host()}", None),
     }  # fmt: skip
@@ -302,6 +307,7 @@ def cedar_requests(facts: Mapping[str, Sequence[Sequence[Any]]]) -> list[dict[st
         "publishes": bool(facts.get("publishes_package")),
         "unresolved": bool(facts.get("unresolved")),
         "secrets": bool(facts.get("secret")),
+        "tree": False,
         "file": False,
         "path": "",
         "dir": "",
@@ -334,6 +340,20 @@ def cedar_requests(facts: Mapping[str, Sequence[Sequence[Any]]]) -> list[dict[st
         requests.append(
             {"principal": principal, "action": action,
              "resource": {"type": "File", "id": path}, "context": context}
+        )  # fmt: skip
+    # a recursive read of a whole folder D (reads_tree(D, "D/**")) may read any file below it:
+    # one request for the folder (a name filter, D/**/NAME, has no translation here)
+    for root in sorted({r[0] for r in facts.get("reads_tree", ()) if str(r[1]).endswith("/**")}):
+        context = dict(shared)
+        context.update(
+            tree=True,
+            path=root,
+            dir=posixpath.dirname(root),
+            name=posixpath.basename(root),
+        )
+        requests.append(
+            {"principal": principal, "action": action,
+             "resource": {"type": "Tree", "id": root}, "context": context}
         )  # fmt: skip
     for host in _column(facts, "uploads_to", 0):
         context = dict(shared)
