@@ -889,6 +889,23 @@ def test_a_value_under_a_secret_name_is_redacted_whole(
     assert stored["tool"]["input"]["password"] == "[REDACTED:generic-secret]"
 
 
+def test_values_inside_a_list_or_object_under_a_secret_name_are_redacted(
+    log: AuditLog, templates: list[Template]
+) -> None:
+    value = "Tr0ub4dor&3horse" + "Zq8V"
+    tool_input = {"password": [value], "db": {"password": {"value": value + "x"}}, "n": 7}
+    action = {"action_type": "tool.call", "tool": {"name": "db", "input": tool_input}}
+    entry = log.record(templates[1][0], action)
+    assert value.encode() not in entry.body
+    stored = entry.action()
+    assert stored is not None
+    assert stored["tool"]["input"] == {
+        "password": ["[REDACTED:generic-secret]"],
+        "db": {"password": {"value": "[REDACTED:generic-secret]"}},
+        "n": 7,
+    }
+
+
 def test_text_without_secrets_is_stored_unchanged(log: AuditLog, templates: list[Template]) -> None:
     action = {"action_type": "shell.exec", "command": "git log --oneline -n 5", "token_count": 3}
     entry = log.record(templates[1][0], action)

@@ -109,9 +109,15 @@ def normalize_action(action: Action, key: bytes | None = None) -> Normalized:
     found = {f.field for f in findings}
     for field, text in fields:
         if field.startswith("tool.input.") and field not in found:
-            named = find_named_secret(field.rsplit(".", 1)[-1], text, field, key)
-            if named is not None:
-                findings.append(named)
+            # a value held under a secret-looking name: its key, or the key of a list or an
+            # object it is in (`password.0`, `password.value`)
+            for name in reversed(field.split(".")[2:]):
+                if name.isdigit() or name.startswith("#"):
+                    continue
+                named = find_named_secret(name, text, field, key)
+                if named is not None:
+                    findings.append(named)
+                    break
     facts = action_facts(action)
     if findings:
         facts["secret"] = list(dict.fromkeys((f.kind, f.field) for f in findings))

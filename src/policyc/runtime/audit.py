@@ -280,30 +280,31 @@ _SEPARATOR = "\n\0\n"  # no detector matches across a newline, a NUL and a newli
 _NAME_WORDS = ("pass", "pwd", "secret", "token", "key")  # every secret-looking name has one
 
 
-def _walk(value: Any, strings: list[str], named: list[tuple[str, str]]) -> None:
-    """Collect every string of a JSON value (keys too) and the (key, string value) pairs whose
-    key may name a secret."""
+def _walk(
+    value: Any, strings: list[str], named: list[tuple[str, Any]], name: str | None = None
+) -> None:
+    """Collect every string of a JSON value (keys too), and the (name, value) pairs of strings
+    and numbers held under a key that may name a secret — directly or inside a list or object
+    under it (``{"password": ["…"]}``): ``name`` is that key."""
     if isinstance(value, str):
         strings.append(value)
+        if name is not None and value:
+            named.append((name, value))
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int | float):
+        if name is not None:
+            named.append((name, value))
     elif isinstance(value, dict):
         for k, v in value.items():
             if not isinstance(k, str):
                 raise TypeError(f"a JSON object key must be a string, not {type(k).__name__}")
             strings.append(k)
-            if isinstance(v, str):
-                strings.append(v)
-                if v:
-                    low = k.lower()
-                    if any(w in low for w in _NAME_WORDS):
-                        named.append((k, v))
-            elif v is not None and not isinstance(v, int | float):
-                _walk(v, strings, named)
+            low = k.lower()
+            _walk(v, strings, named, k if any(w in low for w in _NAME_WORDS) else name)
     elif isinstance(value, list | tuple):
         for v in value:
-            if isinstance(v, str):
-                strings.append(v)
-            elif v is not None and not isinstance(v, int | float):
-                _walk(v, strings, named)
+            _walk(v, strings, named, name)
 
 
 class _Scrub:
@@ -318,14 +319,15 @@ class _Scrub:
 
     def __call__(self, value: Any) -> Any:
         strings: list[str] = []
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, Any]] = []
         _walk(value, strings, pairs)
         replaced = self._replacements(strings)
-        named: dict[tuple[str, str], str] = {}
+        # values held under a secret-looking name, wherever they appear (a number too: a PIN)
+        named: dict[Any, str] = {}
         for k, v in pairs:
-            finding = self._named(k, v, "audit")
+            finding = self._named(k, v if isinstance(v, str) else repr(v), "audit")
             if finding is not None:
-                named[k, v] = f"[REDACTED:{finding.kind}]"
+                named[v] = f"[REDACTED:{finding.kind}]"
         if not replaced and not named:
             return value
         return self._rebuild(value, replaced, named)
@@ -357,20 +359,18 @@ class _Scrub:
                 replaced[s] = self._redact(s, own)
         return replaced
 
-    def _rebuild(
-        self, value: Any, replaced: dict[str, str], named: dict[tuple[str, str], str]
-    ) -> Any:
+    def _rebuild(self, value: Any, replaced: dict[str, str], named: dict[Any, str]) -> Any:
         if isinstance(value, str):
-            return replaced.get(value, value)
+            return named.get(value) or replaced.get(value, value)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int | float):
+            return named.get(value, value)
         if isinstance(value, dict):
-            out: dict[str, Any] = {}
-            for k, v in value.items():
-                key = str(k)
-                if isinstance(v, str) and (key, v) in named:
-                    out[replaced.get(key, key)] = named[key, v]
-                else:
-                    out[replaced.get(key, key)] = self._rebuild(v, replaced, named)
-            return out
+            return {
+                replaced.get(str(k), str(k)): self._rebuild(v, replaced, named)
+                for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
             return [self._rebuild(v, replaced, named) for v in value]
         return value
