@@ -1210,3 +1210,19 @@ def test_print_command(
     broken = line.replace(sys.executable, str(daemons.project / "no-such-python"))
     done = subprocess.run(["sh", "-c", broken], input=b"{}", capture_output=True, timeout=60)
     assert (done.returncode, done.stdout) == (2, b"")
+
+
+def test_an_edit_binds_what_it_replaces_into_the_action() -> None:
+    """An approval of one edit is not an approval of another that writes the same text."""
+    from policyc.action.model import parse_action
+    from policyc.runtime.approvals import fingerprint
+
+    def print_of(tool_input: dict[str, Any]) -> str:
+        (action,) = actions("claude-code", "Edit", tool_input)
+        return fingerprint(parse_action(action))
+
+    base = {"file_path": "/repo/src/auth/login.py", "new_string": "return True"}
+    todo = print_of({**base, "old_string": "# TODO"})
+    assert todo == print_of({**base, "old_string": "# TODO"})
+    assert todo != print_of({**base, "old_string": "check_password(u, p)"})
+    assert todo != print_of({**base, "old_string": "# TODO", "replace_all": True})

@@ -149,6 +149,13 @@ class _Context:
                 out[key] = value
         return out
 
+    def edit(self, path: str, payload: str | None) -> dict[str, Any]:
+        """An edit: what it writes is the payload, and the whole tool input (the text it
+        replaces, ``replace_all`` …) is bound into the action, so an approval of one edit is
+        not an approval of another that writes the same text elsewhere."""
+        tool = {"name": self.tool, "input": copy.deepcopy(self.input)}
+        return self.action("file.edit", resource=_file(path), payload=payload, tool=tool)
+
     def tool_call(self, name: str | None = None, server: str | None = None) -> dict[str, Any]:
         tool: dict[str, Any] = {"name": name or self.tool, "input": copy.deepcopy(self.input)}
         if server:
@@ -205,7 +212,7 @@ def _claude(ctx: _Context) -> list[dict[str, Any]]:
         ]
     if tool == "Edit":
         path = ctx.req("file_path")
-        return [ctx.action("file.edit", resource=_file(path), payload=ctx.req("new_string"))]
+        return [ctx.edit(path, ctx.req("new_string"))]
     if tool == "MultiEdit":
         path = ctx.req("file_path")
         edits = ctx.input.get("edits")
@@ -217,11 +224,11 @@ def _claude(ctx: _Context) -> list[dict[str, Any]]:
             if not isinstance(text, str):
                 raise HookError(f"MultiEdit: tool_input.edits[{i}].new_string must be a string")
             texts.append(text)
-        return [ctx.action("file.edit", resource=_file(path), payload="\n".join(texts))]
+        return [ctx.edit(path, "\n".join(texts))]
     if tool == "NotebookEdit":
         path = ctx.req("notebook_path")
         source = ctx.opt("new_source")
-        return [ctx.action("file.edit", resource=_file(path), payload=source)]
+        return [ctx.edit(path, source)]
     if tool == "LS":
         return [ctx.action("file.list", resource=_file(ctx.req("path")))]
     if tool == "Glob":
