@@ -166,11 +166,12 @@ def test_a_token_limited_to_decide_cannot_read_or_approve(
 
 def test_tokens_are_parsed_and_the_token_file_must_be_owner_only(tmp_path: Path) -> None:
     tokens = parse_tokens(
-        f"# API tokens\n\n{TOKEN}\n{DECIDE_ONLY} decide read  # the agent\n", source="tokens"
+        f"# API tokens\n\n{TOKEN} decide read approve\n{DECIDE_ONLY}  # no scope given\n",
+        source="tokens",
     )
     assert [sorted(t.scopes) for t in tokens] == [
         ["approve", "decide", "read"],
-        ["decide", "read"],
+        ["decide", "read"],  # approving is only ever given by name
     ]
     for bad, why in (
         ("short", "not a token"),
@@ -198,7 +199,7 @@ def test_tokens_are_parsed_and_the_token_file_must_be_owner_only(tmp_path: Path)
 
     path.write_text(f"{TOKEN}\n")
     both = load_tokens(str(path), {"POLICYC_API_TOKENS": f" {DECIDE_ONLY} decide , "})
-    assert [sorted(t.scopes) for t in both] == [["approve", "decide", "read"], ["decide"]]
+    assert [sorted(t.scopes) for t in both] == [["decide", "read"], ["decide"]]
     assert load_tokens(None, {}) == []
     with pytest.raises(TokenError, match="also in"):
         load_tokens(str(path), {"POLICYC_API_TOKENS": TOKEN})

@@ -93,6 +93,9 @@ GRANT_HEADER = "X-Policyc-Grant"
 TOKENS_ENV = "POLICYC_API_TOKENS"
 """The environment variable ``policyc serve`` reads API tokens from (comma-separated)."""
 SCOPES = ("decide", "read", "approve")
+# a token listed without scopes: approving must be given explicitly (an agent's harness
+# holding an unscoped token must not be able to approve its own actions)
+DEFAULT_SCOPES = ("decide", "read")
 """What a token may do: ``decide`` (``/v1/decide``, ``/v1/decide/batch``), ``read`` (decisions,
 approvals, metrics), ``approve`` (approve and deny approvals)."""
 
@@ -181,7 +184,7 @@ def parse_tokens(text: str, *, source: str, separator: str = "\n") -> list[ApiTo
                 f"{where}: unknown scope: the words after a token are its scopes, each one of "
                 f"{', '.join(SCOPES)}"
             )
-        token = ApiToken.of(secret, scopes or SCOPES)
+        token = ApiToken.of(secret, scopes or DEFAULT_SCOPES)
         if token.digest in seen:
             raise TokenError(f"{where}: this token is listed twice")
         seen.add(token.digest)
