@@ -233,9 +233,11 @@ class Runtime:
                     try:
                         approval = self.approvals.redeem(conn, action, grant, decision=decision)
                     except GrantRejected as e:
-                        log.warning("policyc runtime: grant refused (%s): %s", e.code, e)
+                        log.warning("policyc runtime: grant refused (%s): %r", e.code, str(e))
                     except ApprovalError as e:
-                        log.warning("policyc runtime: approvals unavailable (%s): %s", e.code, e)
+                        log.warning(
+                            "policyc runtime: approvals unavailable (%s): %r", e.code, str(e)
+                        )
                     if approval is not None:
                         approved = action.model_copy(update={"approval": approval})
                         decision = engine.decide(approved, trusted=True).model_copy(
