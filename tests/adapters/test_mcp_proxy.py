@@ -547,3 +547,13 @@ def test_command_line_errors(project: Path, tmp_path: Path) -> None:
         assert process.returncode == 2, (args, err)
         assert expected in err, (args, err)
         assert "Traceback" not in err and out == ""
+
+
+def test_only_image_audio_and_blob_data_is_left_unscanned() -> None:
+    from policyc.adapters.mcp_proxy import _has_secret
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    assert _has_secret({"structuredContent": {"data": token, "mimeType": "text/plain"}})
+    assert _has_secret({"type": "text", "data": token, "mimeType": "image/png"})
+    assert not _has_secret({"type": "image", "data": token, "mimeType": "image/png"})
+    assert not _has_secret({"uri": "file:///x", "blob": token, "mimeType": "x/y"})

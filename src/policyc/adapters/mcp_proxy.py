@@ -189,8 +189,11 @@ _BINARY_KEYS = ("blob",)
 
 
 def _is_binary(holder: dict[str, Any], key: str) -> bool:
-    """Base64 data: an embedded blob, or the ``data`` of image and audio content."""
-    return key in _BINARY_KEYS or (key == "data" and "mimeType" in holder)
+    """Base64 data: an embedded resource's ``blob``, or the ``data`` of an image or audio
+    content block (``type`` image or audio); any other object's ``data`` is scanned."""
+    if key in _BINARY_KEYS:
+        return "uri" in holder and "mimeType" in holder and isinstance(holder.get(key), str)
+    return key == "data" and "mimeType" in holder and holder.get("type") in ("image", "audio")
 
 
 def _has_secret(value: Any) -> bool:
