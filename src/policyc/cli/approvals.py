@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyc.cli.main import EXIT_INVALID, EXIT_OK
+from policyc.cli.main import EXIT_INVALID, EXIT_OK, group_usage
 from policyc.cli.state import resolve_state, state_options
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
         description="List, show, approve or deny the actions waiting for approval in a state "
         "folder. Approving issues a signed grant that lets the same action through.",
     )
-    p.set_defaults(run=_usage(p))
+    p.set_defaults(run=group_usage(p))
     cmds = p.add_subparsers(dest="approvals_command", metavar="SUBCOMMAND")
 
     state = state_options()
@@ -74,14 +74,6 @@ def register(sub: Any) -> None:
         description="Deny a pending approval.",
     )
     deny.set_defaults(run=run_deny)
-
-
-def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_INVALID
-
-    return run
 
 
 def _fail(message: str) -> int:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from policyc.cli.main import EXIT_INVALID, EXIT_NO, EXIT_OK
+from policyc.cli.main import EXIT_INVALID, EXIT_NO, EXIT_OK, group_usage
 from policyc.cli.state import resolve_state, state_options
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
         description="Verify the hash chain of the audit log, show the decision of an entry, "
         "search the entries, or export them as JSON Lines.",
     )
-    p.set_defaults(run=_usage(p))
+    p.set_defaults(run=group_usage(p))
     cmds = p.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
 
     state = state_options()
@@ -136,14 +136,6 @@ def _count(text: str) -> int:
 
 
 # --- running ------------------------------------------------------------------------------------
-
-
-def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_INVALID
-
-    return run
 
 
 def _fail(message: str) -> int:

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from policyc.cli.main import EXIT_CRASH, EXIT_INVALID, EXIT_NO, EXIT_OK
+from policyc.cli.main import EXIT_CRASH, EXIT_INVALID, EXIT_NO, EXIT_OK, seconds
 
 if TYPE_CHECKING:
     from policyc.decision.record import Decision
@@ -66,7 +66,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--denial-window",
-        type=_seconds,
+        type=seconds,
         default=600.0,
         metavar="SECONDS",
         help="with --sessions: how long a denial counts as recent (default 600)",
@@ -91,16 +91,6 @@ def register(sub: Any) -> None:
     p.add_argument("--no-proofs", action="store_true", help="leave proof trees out")
     p.add_argument("--no-cache", action="store_true", help="compile the policies afresh")
     p.set_defaults(run=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def _inputs(text: str) -> Iterator[tuple[int, Any, str | None]]:

@@ -16,7 +16,7 @@ import shlex
 import sys
 from typing import Any
 
-from policyc.cli.main import EXIT_INVALID, EXIT_OK
+from policyc.cli.main import EXIT_INVALID, EXIT_OK, group_usage, seconds
 
 AGENT_HELP = {
     "claude-code": "Claude Code PreToolUse / PostToolUse hook",
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
         "it through the runtime (recorded in the audit log) and print the hook's answer. "
         "Malformed input, an invalid configuration or any failure blocks the call (exit 2).",
     )
-    p.set_defaults(run=_usage(p))
+    p.set_defaults(run=group_usage(p))
     cmds = p.add_subparsers(dest="hook_command", metavar="AGENT")
     for agent, help_text in AGENT_HELP.items():
         a = cmds.add_parser(agent, help=help_text, description=f"The {help_text}.")
@@ -50,14 +50,14 @@ def register(sub: Any) -> None:
         )
         a.add_argument(
             "--timeout",
-            type=_seconds,
+            type=seconds,
             metavar="S",
             help="block the call when the daemon has not answered in S seconds "
             "(default $POLICYC_HOOK_TIMEOUT, else 20)",
         )
         a.add_argument(
             "--idle-timeout",
-            type=_seconds,
+            type=seconds,
             metavar="S",
             help="a daemon started by this call exits after S seconds without a request "
             "(default $POLICYC_HOOK_IDLE_TIMEOUT, else 600)",
@@ -85,24 +85,6 @@ def register(sub: Any) -> None:
         "--state", metavar="DIR", help="the state folder (default: the configuration's)"
     )
     stop.set_defaults(run=run_stop)
-
-
-def _usage(parser: argparse.ArgumentParser) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_INVALID
-
-    return run
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
-    return value
 
 
 def client_command(agent: str, args: argparse.Namespace) -> str:

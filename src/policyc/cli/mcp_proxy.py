@@ -18,7 +18,7 @@ import os
 import sys
 from typing import Any
 
-from policyc.cli.main import EXIT_INVALID, EXIT_OK
+from policyc.cli.main import EXIT_INVALID, EXIT_OK, seconds
 
 DEFAULT_STARTUP_TIMEOUT = 60.0  # seconds
 
@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--startup-timeout",
-        type=_seconds,
+        type=seconds,
         default=DEFAULT_STARTUP_TIMEOUT,
         metavar="SECONDS",
         help=f"how long the server may take to answer initialize (default "
@@ -65,16 +65,6 @@ def register(sub: Any) -> None:
         help="the MCP server to run, after --",
     )
     p.set_defaults(run=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def _fail(message: str) -> int:
