@@ -85,10 +85,8 @@ def test_session_counters_come_from_the_store_not_the_caller(
     assert rt.sessions is not None
     state = rt.sessions.get("s1")
     assert (state.actions, state.recent_denials, state.terminated) == (4, 3, False)
-    assert "sessions.repeated_denials" in rt.decide(in_session(READ_SOURCE)).policy_ids or any(
-        a.policy_id == "sessions.repeated_denials"
-        for a in rt.decide(in_session(READ_SOURCE)).alerts
-    )
+    after = rt.decide(in_session(READ_SOURCE))  # 3 recent denials, from the store: an alert
+    assert (after.decision, after.policy_ids) == ("alert", ["sessions.repeated_denials"])
 
 
 def test_termination_is_sticky_across_processes(tmp_path: Path) -> None:
@@ -148,13 +146,10 @@ def test_approval_flow(tmp_path: Path, stdlib: PolicyEngine) -> None:
     # the caller cannot approve itself
     forged = {**in_session(AUTH_EDIT), "approval": {"granted": True, "role": "security"}}
     assert rt.decide(forged).decision == "require_approval"
-    logged = entries(tmp_path)
-    assert [e["decision"]["approval_id"] for e in logged][:4] == [
-        first.approval_id,
-        first.approval_id,
-        logged[2]["decision"]["approval_id"],
-        first.approval_id,
-    ]
+    ids = [e["decision"]["approval_id"] for e in entries(tmp_path)]
+    other = ids[2]  # the other session's action waits for an approval of its own
+    assert other is not None and other != first.approval_id
+    assert ids[:4] == [first.approval_id, first.approval_id, other, first.approval_id]
 
 
 def test_a_presented_grant_token(tmp_path: Path, stdlib: PolicyEngine) -> None:
