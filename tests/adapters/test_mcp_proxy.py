@@ -550,10 +550,17 @@ def test_command_line_errors(project: Path, tmp_path: Path) -> None:
 
 
 def test_only_image_audio_and_blob_data_is_left_unscanned() -> None:
-    from policyc.adapters.mcp_proxy import _has_secret
+    from policyc.adapters.mcp_proxy import _split_binary
+    from policyc.normalize.secrets import scrub_json
 
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
-    assert _has_secret({"structuredContent": {"data": token, "mimeType": "text/plain"}})
-    assert _has_secret({"type": "text", "data": token, "mimeType": "image/png"})
-    assert not _has_secret({"type": "image", "data": token, "mimeType": "image/png"})
-    assert not _has_secret({"uri": "file:///x", "blob": token, "mimeType": "x/y"})
+
+    def scanned(result: dict[str, Any]) -> bool:
+        text_only = _split_binary(result, (), {})
+        return scrub_json(text_only) is not text_only  # a secret found in what is scanned
+
+    assert scanned({"structuredContent": {"data": token, "mimeType": "text/plain"}})
+    assert scanned({"type": "text", "data": token, "mimeType": "image/png"})
+    assert scanned({"structuredContent": {"password": ["Tr0ub4dor&3horseZq8V"]}})
+    assert not scanned({"type": "image", "data": token, "mimeType": "image/png"})
+    assert not scanned({"uri": "file:///x", "blob": token, "mimeType": "x/y"})

@@ -61,9 +61,9 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from policyc.action.model import Action, ActionError, new_id, parse_action
-from policyc.decision.decide import marker, redact_action
+from policyc.decision.decide import redact_action
 from policyc.decision.record import Decision
-from policyc.normalize.secrets import find_named_secret, find_secrets, redact_text
+from policyc.normalize.secrets import find_secrets, redact_text, scrub_json
 from policyc.runtime.runtime import Runtime
 
 log = logging.getLogger("policyc.adapters.mcp_proxy")
@@ -196,24 +196,6 @@ def _is_binary(holder: dict[str, Any], key: str) -> bool:
     return key == "data" and "mimeType" in holder and holder.get("type") in ("image", "audio")
 
 
-def _has_secret(value: Any) -> bool:
-    if isinstance(value, str):
-        return bool(find_secrets(value, "result"))
-    if isinstance(value, list):
-        return any(_has_secret(v) for v in value)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _is_binary(value, key):
-                continue
-            if find_secrets(key, "result") or (
-                isinstance(item, str) and find_named_secret(key, item, "result") is not None
-            ):
-                return True
-            if _has_secret(item):
-                return True
-    return False
-
-
 def _split_binary(
     value: Any, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], Any]
 ) -> Any:
@@ -241,26 +223,6 @@ def _join_binary(value: Any, binary: dict[tuple[str | int, ...], Any]) -> Any:
             holder[path[-1]] = data
         except (KeyError, IndexError, TypeError):  # a key renamed by a redaction: data dropped
             continue
-    return value
-
-
-def _scrub_json(value: Any) -> Any:
-    """Every string (keys included) with the detectors' findings replaced, and every value
-    held under a secret-looking name that passes the checks for one (``{"password": …}``)."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, list):
-        return [_scrub_json(v) for v in value]
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if isinstance(item, str) and not _is_binary(value, key):
-                named = find_named_secret(key, item, "result")
-                if named is not None:
-                    out[scrub(key)] = marker(named.kind)
-                    continue
-            out[scrub(key)] = item if _is_binary(value, key) else _scrub_json(item)
-        return out
     return value
 
 
@@ -337,10 +299,10 @@ class Gateway:
     def _result_sync(
         self, request: str, name: str, call_id: str, result: dict[str, Any]
     ) -> dict[str, Any]:
-        if not _has_secret(result):
-            return result
         binary: dict[tuple[str | int, ...], Any] = {}
         text_only = _split_binary(result, (), binary)
+        if scrub_json(text_only) is text_only:  # no secret in it
+            return result
         data = self.action(
             RESULT_TOOL,
             {"request": request, "name": name, "call": call_id, "result": text_only},
@@ -352,7 +314,7 @@ class Gateway:
         if action is not None and decision.redactions:
             tool = redact_action(action, decision.redactions).get("tool") or {}
             redacted = (tool.get("input") or {}).get("result", text_only)
-        return dict(_join_binary(_scrub_json(redacted), binary))
+        return dict(_join_binary(scrub_json(redacted), binary))
 
     async def screen_result(
         self, request: str, name: str, call_id: str, result: dict[str, Any]

@@ -82,6 +82,7 @@ __all__ = [
     "find_secrets",
     "redact_text",
     "scan_fields",
+    "scrub_json",
 ]
 
 DEFAULT_FINGERPRINT_KEY = b"policyc-secrets-fingerprint-key/v1"
@@ -635,3 +636,115 @@ def redact_text(text: str, findings: Iterable[Finding]) -> str:
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+# -- JSON values ---------------------------------------------------------------------------------
+
+_SEPARATOR = "\n\0\n"  # no detector matches across a newline, a NUL and a newline
+_NAME_WORDS = ("pass", "pwd", "secret", "token", "key")  # every secret-looking name has one
+
+
+def _walk(
+    value: Any, strings: list[str], named: list[tuple[str, Any]], name: str | None = None
+) -> None:
+    """Collect every string of a JSON value (keys too), and the (name, value) pairs of strings
+    and numbers held under a key that may name a secret — directly or inside a list or object
+    under it (``{"password": ["…"]}``): ``name`` is that key."""
+    if isinstance(value, str):
+        strings.append(value)
+        if name is not None and value:
+            named.append((name, value))
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int | float):
+        if name is not None:
+            named.append((name, value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"a JSON object key must be a string, not {type(k).__name__}")
+            strings.append(k)
+            low = k.lower()
+            _walk(v, strings, named, k if any(w in low for w in _NAME_WORDS) else name)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _walk(v, strings, named, name)
+
+
+class _JsonScrubber:
+    """Every string of a JSON value with the secrets the detectors find replaced by markers."""
+
+    def __init__(self) -> None:
+        self._find = find_secrets
+        self._named = find_named_secret
+        self._redact = redact_text
+
+    def __call__(self, value: Any) -> Any:
+        strings: list[str] = []
+        pairs: list[tuple[str, Any]] = []
+        _walk(value, strings, pairs)
+        replaced = self._replacements(strings)
+        # values held under a secret-looking name, wherever they appear (a number too: a PIN)
+        named: dict[Any, str] = {}
+        for k, v in pairs:
+            finding = self._named(k, v if isinstance(v, str) else repr(v), "audit")
+            if finding is not None:
+                named[v] = f"[REDACTED:{finding.kind}]"
+        if not replaced and not named:
+            return value
+        return self._rebuild(value, replaced, named)
+
+    def _replacements(self, strings: list[str]) -> dict[str, str]:
+        if not strings:
+            return {}
+        joined = _SEPARATOR.join(strings)
+        findings = self._find(joined, "audit")
+        if not findings:
+            return {}
+        starts: list[int] = []
+        position = 0
+        for s in strings:
+            starts.append(position)
+            position += len(s) + len(_SEPARATOR)
+        touched: set[int] = set()
+        for f in findings:  # the strings a finding overlaps
+            first = bisect.bisect_right(starts, f.start) - 1
+            last = bisect.bisect_right(starts, max(f.start, f.end - 1)) - 1
+            touched.update(range(max(first, 0), last + 1))
+        replaced: dict[str, str] = {}
+        for i in sorted(touched):
+            s = strings[i]
+            if s in replaced:
+                continue
+            own = self._find(s, "audit")
+            if own:
+                replaced[s] = self._redact(s, own)
+        return replaced
+
+    def _rebuild(self, value: Any, replaced: dict[str, str], named: dict[Any, str]) -> Any:
+        if isinstance(value, str):
+            return named.get(value) or replaced.get(value, value)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int | float):
+            return named.get(value, value)
+        if isinstance(value, dict):
+            return {
+                replaced.get(str(k), str(k)): self._rebuild(v, replaced, named)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self._rebuild(v, replaced, named) for v in value]
+        return value
+
+
+_JSON_SCRUBBER = _JsonScrubber()
+
+
+def scrub_json(value: Any) -> Any:
+    """A JSON value with every secret replaced by its marker: what the detectors find in any
+    string (keys included; all strings in one pass, then string by string only where something
+    was found), and every value held under a secret-looking name, directly or inside a list or
+    object under it (``{"password": ["…"]}``). ``value`` itself when there is none (the same
+    object). For records that leave the engine: the audit log, results passed on to a client."""
+    return _JSON_SCRUBBER(value)
