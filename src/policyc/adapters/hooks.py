@@ -195,10 +195,7 @@ class _Context:
 def _claude(ctx: _Context) -> list[dict[str, Any]]:
     tool = ctx.tool
     if tool.startswith("mcp__"):
-        server, _, name = tool[len("mcp__") :].partition("__")
-        if server and name:
-            return [ctx.tool_call(name=name, server=server)]
-        return [ctx.tool_call()]
+        return [_mcp_call(ctx)]
     if tool == "Bash":
         return [ctx.action("shell.exec", command=_command(ctx))]
     if tool in ("Read", "NotebookRead"):
@@ -241,6 +238,14 @@ def _claude(ctx: _Context) -> list[dict[str, Any]]:
     if tool == "apply_patch" and ctx.agent == "codex":
         return _apply_patch(ctx, ctx.req("command", "patch", "input"))
     return [ctx.tool_call()]  # WebSearch, Task, TodoWrite, anything unknown: the policies decide
+
+
+def _mcp_call(ctx: _Context) -> dict[str, Any]:
+    """A tool named ``mcp__SERVER__TOOL``: a tool call of TOOL on SERVER."""
+    server, _, name = ctx.tool[len("mcp__") :].partition("__")
+    if server and name:
+        return ctx.tool_call(name=name, server=server)
+    return ctx.tool_call()
 
 
 def _command(ctx: _Context, *alternatives: str) -> str:
@@ -394,10 +399,7 @@ def _gemini(ctx: _Context, data: Mapping[str, Any]) -> list[dict[str, Any]]:
         short = name if isinstance(name, str) and name else tool.rsplit("__", 1)[-1]
         return [ctx.tool_call(name=short, server=mcp["server_name"])]
     if tool.startswith("mcp__"):
-        server, _, name = tool[len("mcp__") :].partition("__")
-        if server and name:
-            return [ctx.tool_call(name=name, server=server)]
-        return [ctx.tool_call()]
+        return [_mcp_call(ctx)]
     if tool == "run_shell_command":
         command = _command(ctx)
         folder = ctx.opt("directory", "dir_path")
